@@ -1,0 +1,35 @@
+"""``pystator --version`` lists every installed PyStator distribution (run as a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _pystator() -> str:
+    candidate = Path(sys.executable).parent / "pystator"
+    found = str(candidate) if candidate.exists() else shutil.which("pystator")
+    if found is None:
+        pytest.fail("the pystator console script is not installed")
+    return found
+
+
+def test_version_lists_the_family() -> None:
+    out = subprocess.run([_pystator(), "--version"], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0] for line in out.splitlines()]
+    assert "pystator-core" in names and "pystator-cli" in names
+
+
+def test_versions_json() -> None:
+    out = subprocess.run(
+        [_pystator(), "versions", "--json"], capture_output=True, text=True, check=True
+    ).stdout
+    data = json.loads(out)
+    from pystator import __version__
+
+    assert data["pystator-core"] == __version__

@@ -1,0 +1,1 @@
+"""Loading and validating machine configurations; well-known settings such as ports."""

@@ -1,0 +1,229 @@
+"""The one error hierarchy of PyStator: every exception is an ``FSMError`` with an ``ErrorCode``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pystator_contracts.codes import ErrorCode
+
+__all__ = [
+    "ActionExecutionError",
+    "ActionNotFoundError",
+    "ConfigurationError",
+    "ContextValidationError",
+    "EntityNotFoundError",
+    "ErrorCode",
+    "FSMError",
+    "GuardNotFoundError",
+    "GuardRejectedError",
+    "InvalidStateError",
+    "InvalidTransitionError",
+    "StaleVersionError",
+    "StoreError",
+    "TerminalStateError",
+    "TransitionTimeoutError",
+    "UndefinedStateError",
+    "UndefinedTriggerError",
+]
+
+
+class FSMError(Exception):
+    """Base of every PyStator error.
+
+    ``code`` is an :class:`ErrorCode`; ``context`` is a dict of structured details that callers
+    (and the REST API's error body) read without parsing the message.
+    """
+
+    default_code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code: ErrorCode = code if code is not None else self.default_code
+        self.context: dict[str, Any] = dict(context or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code.value}, message={self.message!r})"
+
+
+class ConfigurationError(FSMError):
+    """The machine configuration is invalid; ``errors`` lists every problem found."""
+
+    default_code = ErrorCode.CONFIG
+
+    def __init__(self, message: str, errors: Sequence[str] | None = None, **kwargs: Any) -> None:
+        self.errors: list[str] = list(errors) if errors is not None else [message]
+        if errors and message == "":
+            message = "invalid machine configuration:\n" + "\n".join(self.errors)
+        super().__init__(message, **kwargs)
+        self.context.setdefault("errors", list(self.errors))
+
+
+class InvalidTransitionError(FSMError):
+    """No transition for this trigger from the current state."""
+
+    default_code = ErrorCode.INVALID_TRIGGER
+
+    def __init__(self, message: str, *, current_state: str = "", trigger: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.current_state = current_state
+        self.trigger = trigger
+        self.context.setdefault("current_state", current_state)
+        self.context.setdefault("trigger", trigger)
+
+
+class UndefinedTriggerError(InvalidTransitionError):
+    """The trigger is not defined anywhere in the machine."""
+
+
+class InvalidStateError(FSMError):
+    """A state name is not valid in this position (e.g. a parallel composite where a leaf is needed)."""
+
+    default_code = ErrorCode.INVALID_STATE
+
+    def __init__(self, message: str, *, state: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.state = state
+        self.context.setdefault("state", state)
+
+
+class UndefinedStateError(InvalidStateError):
+    """The state name does not exist in the machine."""
+
+    default_code = ErrorCode.UNDEFINED_STATE
+
+
+class TerminalStateError(FSMError):
+    """An event was sent to an entity resting in a terminal state."""
+
+    default_code = ErrorCode.TERMINAL_STATE
+
+    def __init__(self, message: str, *, current_state: str = "", trigger: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.current_state = current_state
+        self.trigger = trigger
+        self.context.setdefault("current_state", current_state)
+        self.context.setdefault("trigger", trigger)
+
+
+class GuardRejectedError(FSMError):
+    """A guard returned False; ``guard_name`` names the first one that did."""
+
+    default_code = ErrorCode.GUARD_REJECTED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        guard_name: str = "",
+        current_state: str = "",
+        trigger: str = "",
+        guards_failed: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.guard_name = guard_name
+        self.current_state = current_state
+        self.trigger = trigger
+        self.guards_failed: tuple[str, ...] = tuple(guards_failed) or ((guard_name,) if guard_name else ())
+        self.context.setdefault("guard_name", guard_name)
+        self.context.setdefault("current_state", current_state)
+        self.context.setdefault("trigger", trigger)
+        self.context.setdefault("guards_failed", list(self.guards_failed))
+
+
+class GuardNotFoundError(FSMError):
+    """A guard name is referenced but not registered."""
+
+    default_code = ErrorCode.GUARD_NOT_FOUND
+
+    def __init__(self, message: str, *, guard_name: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.guard_name = guard_name
+        self.context.setdefault("guard_name", guard_name)
+
+
+class ActionNotFoundError(FSMError):
+    """An action name is referenced but not registered."""
+
+    default_code = ErrorCode.ACTION_NOT_FOUND
+
+    def __init__(self, message: str, *, action_name: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.action_name = action_name
+        self.context.setdefault("action_name", action_name)
+
+
+class ActionExecutionError(FSMError):
+    """An action raised; the original exception is ``__cause__``."""
+
+    default_code = ErrorCode.ACTION_FAILED
+
+    def __init__(self, message: str, *, action_name: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.action_name = action_name
+        self.context.setdefault("action_name", action_name)
+
+
+class ContextValidationError(FSMError):
+    """The context failed validation; ``context["validation_errors"]`` lists every problem."""
+
+    default_code = ErrorCode.VALIDATION_FAILED
+
+    def __init__(self, message: str, *, validation_errors: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.validation_errors: list[str] = list(validation_errors)
+        self.context.setdefault("validation_errors", list(self.validation_errors))
+
+
+class TransitionTimeoutError(FSMError):
+    """A guard, an action or a state timed out."""
+
+    default_code = ErrorCode.TIMEOUT
+
+
+class StaleVersionError(FSMError):
+    """Optimistic locking conflict: the entity changed since it was read."""
+
+    default_code = ErrorCode.STALE_VERSION
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        entity_id: str = "",
+        expected_version: int | None = None,
+        actual_version: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.entity_id = entity_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        self.context.setdefault("entity_id", entity_id)
+        self.context.setdefault("expected_version", expected_version)
+        self.context.setdefault("actual_version", actual_version)
+
+
+class EntityNotFoundError(FSMError):
+    """No stored state for this entity (and the caller asked not to start it at the initial state)."""
+
+    default_code = ErrorCode.ENTITY_NOT_FOUND
+
+    def __init__(self, message: str, *, entity_id: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.entity_id = entity_id
+        self.context.setdefault("entity_id", entity_id)
+
+
+class StoreError(FSMError):
+    """A store could not read or write (corrupted row, lost connection, ...); nothing was written."""
+
+    default_code = ErrorCode.STORE_ERROR
