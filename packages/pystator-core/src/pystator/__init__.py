@@ -7,6 +7,9 @@ distribution) is imported here.
 
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.builder import StateMachineBuilder
+from pystator.destination import DestinationCandidate, DestinationCheckResult
+from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -28,6 +31,7 @@ from pystator.errors import (
 )
 from pystator.event import Event
 from pystator.guards import GuardRegistry
+from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
 __all__ = [
@@ -39,6 +43,8 @@ __all__ = [
     "ActionStatus",
     "ConfigurationError",
     "ContextValidationError",
+    "DestinationCandidate",
+    "DestinationCheckResult",
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
@@ -48,10 +54,15 @@ __all__ = [
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "ParallelConfiguration",
     "StaleVersionError",
+    "StateInfo",
+    "StateMachine",
+    "StateMachineBuilder",
     "StoreError",
     "TerminalStateError",
     "TimerSpec",
+    "TransitionInfo",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
