@@ -14,6 +14,8 @@ from pystator.errors import (
     ContextValidationError,
     EntityNotFoundError,
     ErrorCode,
+    ExpressionError,
+    ExpressionEvaluationError,
     FSMError,
     GuardNotFoundError,
     GuardRejectedError,
@@ -27,6 +29,7 @@ from pystator.errors import (
     UndefinedTriggerError,
 )
 from pystator.event import Event
+from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
@@ -42,6 +45,8 @@ __all__ = [
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
+    "ExpressionError",
+    "ExpressionEvaluationError",
     "FSMError",
     "GuardNotFoundError",
     "GuardRegistry",
@@ -57,4 +62,5 @@ __all__ = [
     "UndefinedStateError",
     "UndefinedTriggerError",
     "__version__",
+    "compile_expression",
 ]
