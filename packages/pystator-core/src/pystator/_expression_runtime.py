@@ -77,6 +77,8 @@ def _add(left: Any, right: Any) -> Any:
 
 
 def _mul(left: Any, right: Any) -> Any:
+    if type(left) is float or type(right) is float:  # fast path: a float product cannot grow
+        return left * right
     if _is_int(left) and _is_int(right):
         _check_bits(left.bit_length() + right.bit_length())
     elif isinstance(left, _SEQUENCES) and _is_int(right):
@@ -142,7 +144,7 @@ def _not_in(item: Any, container: Any) -> bool:
 
 def _field(value: Any, key: str) -> Any:
     """``value.key``: a key of a nested mapping; ``None`` when absent or not a mapping."""
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         return value.get(key)
     return None
 
@@ -151,7 +153,7 @@ def _item(container: Any, key: Any) -> Any:
     """``container[key]``: mappings by key, strings/lists/tuples by integer index; missing -> None."""
     if container is None:
         return None
-    if isinstance(container, Mapping):
+    if type(container) is dict or isinstance(container, Mapping):
         return container.get(key)
     if isinstance(container, str | list | tuple):
         if not isinstance(key, int) or isinstance(key, bool):
