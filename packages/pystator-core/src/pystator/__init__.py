@@ -17,6 +17,8 @@ from pystator.errors import (
     ContextValidationError,
     EntityNotFoundError,
     ErrorCode,
+    ExpressionError,
+    ExpressionEvaluationError,
     FSMError,
     GuardNotFoundError,
     GuardRejectedError,
@@ -30,6 +32,7 @@ from pystator.errors import (
     UndefinedTriggerError,
 )
 from pystator.event import Event
+from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
@@ -48,6 +51,8 @@ __all__ = [
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
+    "ExpressionError",
+    "ExpressionEvaluationError",
     "FSMError",
     "GuardNotFoundError",
     "GuardRegistry",
@@ -68,4 +73,5 @@ __all__ = [
     "UndefinedStateError",
     "UndefinedTriggerError",
     "__version__",
+    "compile_expression",
 ]
