@@ -119,15 +119,15 @@ def _compile_transition(
     return transition
 
 
-def _resolve_sources(source: str | list[str], states: dict[str, Node], index: int) -> tuple[Node, ...]:
+def _resolve_sources(written: str | list[str], states: dict[str, Node], index: int) -> tuple[Node, ...]:
     path = f"transitions[{index}]"
-    if isinstance(source, str):
-        node = states.get(source)
+    if isinstance(written, str):
+        node = states.get(written)
         if node is not None:
             return (node,)
-        sources: list[str] = [source]
+        sources: list[str] = [written]
     else:
-        sources = source
+        sources = written
     resolved: dict[Node, None] = {}
     for source in sources:
         if source == "*":
