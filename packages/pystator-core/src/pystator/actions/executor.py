@@ -150,7 +150,7 @@ class ActionExecutor:
         phased: bool = False,
         phases: Collection[str] | None = None,
     ) -> ExecutionResult:
-        """Run the actions concurrently; ``phased=True`` runs one phase at a time (exit, transition, enter)."""
+        """Run actions concurrently; ``phased=True`` runs one phase at a time (exit, transition, enter)."""
         specs = _planned(result, phases)
         if phased:
             execution = await self.async_execute_specs(specs, context, parallel=True, phased=True)
