@@ -164,8 +164,19 @@ def up(extra: list[str]) -> None:
 
 
 def has_up_command(pystator: Path) -> bool:
-    probe = subprocess.run([str(pystator), "up", "--help"], capture_output=True, text=True, check=False)
-    return probe.returncode == 0
+    """True when an installed distribution contributes ``pystator up`` (entry point group pystator.cli)."""
+    probe = subprocess.run(
+        [
+            str(PYTHON),
+            "-c",
+            "from importlib.metadata import entry_points as e; "
+            "print('up' in {p.name for p in e(group='pystator.cli')})",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.stdout.strip() == "True"
 
 
 # --------------------------------------------------------------------------- build and release
