@@ -6,7 +6,16 @@ distribution) is imported here.
 """
 
 from pystator._version import __version__
-from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.actions import (
+    ActionExecutor,
+    ActionRegistry,
+    ActionResult,
+    ActionStatus,
+    BuiltinRegistries,
+    ExecutionResult,
+    builtin_registries,
+)
+from pystator.diagrams import to_dot, to_mermaid
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -28,33 +37,54 @@ from pystator.errors import (
 )
 from pystator.event import Event
 from pystator.guards import GuardRegistry
+from pystator.hooks import (
+    LoggingHook,
+    MetricsCollector,
+    StructuredLoggingHook,
+    TransitionHook,
+    TransitionObserver,
+)
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
+from pystator.sinks import EventSink, MetricSink
 
 __all__ = [
     "ActionExecutionError",
+    "ActionExecutor",
     "ActionNotFoundError",
     "ActionRegistry",
     "ActionResult",
     "ActionSpec",
     "ActionStatus",
+    "BuiltinRegistries",
     "ConfigurationError",
     "ContextValidationError",
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
+    "EventSink",
+    "ExecutionResult",
     "FSMError",
     "GuardNotFoundError",
     "GuardRegistry",
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "LoggingHook",
+    "MetricSink",
+    "MetricsCollector",
     "StaleVersionError",
     "StoreError",
+    "StructuredLoggingHook",
     "TerminalStateError",
     "TimerSpec",
+    "TransitionHook",
+    "TransitionObserver",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
     "UndefinedTriggerError",
+    "builtin_registries",
+    "to_dot",
+    "to_mermaid",
     "__version__",
 ]
