@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from _figures import Figure, per_call_us
 
@@ -70,8 +71,12 @@ def _observer_figures() -> list[Figure]:
     def observed(observer: TransitionObserver) -> TransitionResult:
         return observer.run(process, entity_id="e", current_state="a", trigger="go", context=context)
 
-    bare = per_call_us(process, calls=200_000)
-    none = per_call_us(lambda: observed(empty), calls=200_000) - per_call_us(lambda: process(), calls=200_000)
+    def passthrough(fn: Callable[[], TransitionResult]) -> TransitionResult:
+        return fn()
+
+    # Same call depth as observed(): what remains is the observer's own cost.
+    bare = per_call_us(lambda: passthrough(process), calls=200_000)
+    none = per_call_us(lambda: observed(empty), calls=200_000) - bare
     with_metrics = per_call_us(lambda: observed(one), calls=100_000) - bare
     notify_none = per_call_us(lambda: empty.transition_complete(result, 0.1, context), calls=200_000)
     return [
