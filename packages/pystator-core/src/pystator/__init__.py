@@ -23,6 +23,8 @@ from pystator.errors import (
     ContextValidationError,
     EntityNotFoundError,
     ErrorCode,
+    ExpressionError,
+    ExpressionEvaluationError,
     FSMError,
     GuardNotFoundError,
     GuardRejectedError,
@@ -36,6 +38,7 @@ from pystator.errors import (
     UndefinedTriggerError,
 )
 from pystator.event import Event
+from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.hooks import (
     LoggingHook,
@@ -63,6 +66,8 @@ __all__ = [
     "Event",
     "EventSink",
     "ExecutionResult",
+    "ExpressionError",
+    "ExpressionEvaluationError",
     "FSMError",
     "GuardNotFoundError",
     "GuardRegistry",
@@ -87,4 +92,5 @@ __all__ = [
     "to_dot",
     "to_mermaid",
     "__version__",
+    "compile_expression",
 ]
