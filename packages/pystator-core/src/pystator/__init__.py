@@ -5,17 +5,11 @@ Importing this package is light: nothing optional (web framework, database drive
 distribution) is imported here.
 """
 
+from typing import TYPE_CHECKING
+
+from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
-from pystator.actions import (
-    ActionExecutor,
-    ActionRegistry,
-    ActionResult,
-    ActionStatus,
-    BuiltinRegistries,
-    ExecutionResult,
-    builtin_registries,
-)
-from pystator.diagrams import to_dot, to_mermaid
+from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -40,15 +34,40 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
-from pystator.hooks import (
-    LoggingHook,
-    MetricsCollector,
-    StructuredLoggingHook,
-    TransitionHook,
-    TransitionObserver,
-)
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
-from pystator.sinks import EventSink, MetricSink
+
+if TYPE_CHECKING:
+    from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
+    from pystator.diagrams import to_dot, to_mermaid
+    from pystator.hooks import (
+        LoggingHook,
+        MetricsCollector,
+        StructuredLoggingHook,
+        TransitionHook,
+        TransitionObserver,
+    )
+    from pystator.sinks import EventSink, MetricSink
+
+# Imported on first access (see pystator._lazy): the executor, hooks, sinks and diagrams.
+__getattr__, __dir__ = lazy_module_attributes(
+    __name__,
+    {
+        "ActionExecutor": "pystator.actions",
+        "BuiltinRegistries": "pystator.actions",
+        "ExecutionResult": "pystator.actions",
+        "builtin_registries": "pystator.actions",
+        "to_dot": "pystator.diagrams",
+        "to_mermaid": "pystator.diagrams",
+        "LoggingHook": "pystator.hooks",
+        "MetricsCollector": "pystator.hooks",
+        "StructuredLoggingHook": "pystator.hooks",
+        "TransitionHook": "pystator.hooks",
+        "TransitionObserver": "pystator.hooks",
+        "EventSink": "pystator.sinks",
+        "MetricSink": "pystator.sinks",
+    },
+    globals(),
+)
 
 __all__ = [
     "ActionExecutionError",
