@@ -7,12 +7,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from pystator import ActionStatus
-from pystator.actions import ActionExecutor, HttpActionError, HttpResponse
+from pystator.actions import ActionExecutor, HttpActionError, HttpActionsDisabledError, HttpResponse
 
 
 @dataclass
@@ -197,3 +198,17 @@ def test_connection_refused_is_a_failure_naming_the_url(plan: Any) -> None:
     outcome = ActionExecutor().execute(plan([http("http://127.0.0.1:1/nothing")]), {}).action_results[0]
     assert outcome.status is ActionStatus.FAILED
     assert "127.0.0.1:1/nothing" in str(outcome.error)
+
+
+def test_http_actions_can_be_switched_off(plan: Any, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = http(f"{server.base}/x")
+    off = SimpleNamespace(features=SimpleNamespace(http_actions=False))
+    for executor in (ActionExecutor(allow_http=False), ActionExecutor(settings=off)):
+        outcome = executor.execute(plan([entry]), {}).action_results[0]
+        assert outcome.status is ActionStatus.FAILED
+        assert isinstance(outcome.error, HttpActionsDisabledError)
+        assert "features.http_actions" in str(outcome.error)
+    monkeypatch.setenv("PYSTATOR_FEATURES_HTTP_ACTIONS", "false")
+    assert ActionExecutor().execute(plan([entry]), {}).failed_actions == ["http"]
+    assert ActionExecutor(allow_http=True).execute(plan([entry]), {}).all_succeeded
+    assert len(server.requests) == 1

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pystator.actions.code import CODE_ACTIONS_ENV, CodeActionError, CodeActionsDisabledError
     from pystator.actions.execution import ExecutionResult
     from pystator.actions.executor import PHASES, ActionExecutor
-    from pystator.actions.http import HttpActionError, HttpResponse
+    from pystator.actions.http import HttpActionError, HttpActionsDisabledError, HttpResponse
     from pystator.actions.specs import action_spec_from_entry, action_specs_from_entries
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "CodeActionsDisabledError",
     "ExecutionResult",
     "HttpActionError",
+    "HttpActionsDisabledError",
     "HttpResponse",
     "action_spec_from_entry",
     "action_specs_from_entries",
@@ -52,6 +53,7 @@ __getattr__, __dir__ = lazy_module_attributes(
         "PHASES": "pystator.actions.executor",
         "ActionExecutor": "pystator.actions.executor",
         "HttpActionError": "pystator.actions.http",
+        "HttpActionsDisabledError": "pystator.actions.http",
         "HttpResponse": "pystator.actions.http",
         "action_spec_from_entry": "pystator.actions.specs",
         "action_specs_from_entries": "pystator.actions.specs",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pystator.actions.code import CodeActionsDisabledError, run_code
 from pystator.actions.effects import apply_effect
-from pystator.actions.http import prepare_request, send_request
+from pystator.actions.http import HttpActionsDisabledError, prepare_request, send_request
 from pystator.actions.options import RunOptions, compiled_condition, options_of
 from pystator.actions.result import ActionResult, ActionStatus
 from pystator.actions.specs import action_spec_from_entry
@@ -41,6 +41,7 @@ class DispatchSettings:
     builtins: ActionRegistry | None
     strict: bool
     allow_code: bool
+    allow_http: bool
     http_timeout: float
     max_response_bytes: int
     clock: Callable[[], datetime]
@@ -134,6 +135,10 @@ def _kind_handler(
             spec, definition, options, lambda ctx: apply_effect(name, definition, ctx, now=clock), False
         )
     if spec.kind == "http":
+        if not settings.allow_http:
+            return finished(
+                spec, ActionStatus.FAILED, error=HttpActionsDisabledError(), reason="http actions disabled"
+            )
         return Ready(spec, definition, options, _http_handler(definition, settings), blocking=True)
     if spec.kind == "code":
         if not settings.allow_code:

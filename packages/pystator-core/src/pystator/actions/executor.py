@@ -29,7 +29,7 @@ from pystator.actions.builtins import builtin_registries
 from pystator.actions.code import code_actions_enabled
 from pystator.actions.dispatch import DispatchSettings, Ready, check_registered, finished, prepare
 from pystator.actions.execution import ExecutionResult
-from pystator.actions.http import DEFAULT_MAX_RESPONSE_BYTES
+from pystator.actions.http import DEFAULT_MAX_RESPONSE_BYTES, http_actions_enabled
 from pystator.actions.registry import ActionRegistry
 from pystator.actions.result import ActionResult, ActionStatus
 
@@ -68,8 +68,10 @@ class ActionExecutor:
     ``use_builtins=False``). ``strict=True`` raises ``ActionNotFoundError`` for an unregistered
     name (checked before anything runs); otherwise it is recorded as skipped. ``code:`` actions run
     only when enabled (``allow_code``, ``settings.features.inline_code_actions`` or the environment
-    variable ``PYSTATOR_FEATURES__INLINE_CODE_ACTIONS``). ``sleep``/``async_sleep`` and ``clock``
-    are injectable so retries and timestamps are testable without waiting.
+    variable ``PYSTATOR_FEATURES_INLINE_CODE_ACTIONS``); ``http:`` actions unless disabled
+    (``allow_http=False``, ``features.http_actions`` false or ``PYSTATOR_FEATURES_HTTP_ACTIONS``).
+    ``sleep``/``async_sleep`` and ``clock`` are injectable, so retries and timestamps are testable
+    without waiting.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class ActionExecutor:
         event_sink: EventSink | None = None,
         metric_sink: MetricSink | None = None,
         allow_code: bool | None = None,
+        allow_http: bool | None = None,
         settings: Any = None,
         http_timeout: float = 10.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -111,6 +114,7 @@ class ActionExecutor:
             builtins=builtins if use_builtins else None,
             strict=strict,
             allow_code=code_actions_enabled(allow_code, settings),
+            allow_http=http_actions_enabled(allow_http, settings),
             http_timeout=float(http_timeout),
             max_response_bytes=max_response_bytes,
             clock=now,
