@@ -25,7 +25,7 @@ from pystator_contracts.machine import MachineConfig
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
-MACHINE_FILES = sorted(HERE.glob("machines/*.yaml")) + sorted((ROOT / "examples").glob("**/*fsm*.yaml"))
+MACHINE_FILES = sorted(HERE.glob("machines/*.yaml")) + sorted((ROOT / "examples").glob("**/*.y*ml"))
 
 
 def load(path: Path) -> MachineConfig:

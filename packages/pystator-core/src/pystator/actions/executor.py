@@ -212,37 +212,34 @@ class ActionExecutor:
     def _finish(self, result: TransitionResult, execution: ExecutionResult) -> ExecutionResult:
         return ExecutionResult(result, execution.action_results, execution.context)
 
+    def _settle(self, spec: ActionSpec, run: _Run, depth: int) -> Ready | list[ActionSpec] | None:
+        """Everything short of running: a ``Ready`` to run, a branch's nested specs, or None (recorded)."""
+        if run.stopped_by is not None:
+            self._skip_rest([spec], run)
+            return None
+        prepared = prepare(spec, run.context, self._settings)
+        if isinstance(prepared, ActionResult):
+            self._record(run, prepared)
+            return None
+        if prepared.spec.kind == "branch":
+            return self._enter_branch(prepared, run, depth)
+        return prepared
+
     def _sequence_sync(self, specs: Iterable[ActionSpec], run: _Run, depth: int) -> None:
         for spec in specs:
-            if run.stopped_by is not None:
-                self._skip_rest([spec], run)
-                continue
-            prepared = prepare(spec, run.context, self._settings)
-            if isinstance(prepared, ActionResult):
-                self._record(run, prepared)
-            elif prepared.spec.kind == "branch":
-                nested = self._enter_branch(prepared, run, depth)
-                if nested is not None:
-                    self._sequence_sync(nested, run, depth + 1)
-            else:
-                outcome, adopted = run_sync(prepared, run.context, self._sleep)
-                self._record(run, outcome, adopted)
+            step = self._settle(spec, run, depth)
+            if isinstance(step, Ready):
+                self._record(run, *run_sync(step, run.context, self._sleep))
+            elif step is not None:
+                self._sequence_sync(step, run, depth + 1)
 
     async def _sequence_async(self, specs: Iterable[ActionSpec], run: _Run, depth: int) -> None:
         for spec in specs:
-            if run.stopped_by is not None:
-                self._skip_rest([spec], run)
-                continue
-            prepared = prepare(spec, run.context, self._settings)
-            if isinstance(prepared, ActionResult):
-                self._record(run, prepared)
-            elif prepared.spec.kind == "branch":
-                nested = self._enter_branch(prepared, run, depth)
-                if nested is not None:
-                    await self._sequence_async(nested, run, depth + 1)
-            else:
-                outcome, adopted = await run_async(prepared, run.context, self._async_sleep)
-                self._record(run, outcome, adopted)
+            step = self._settle(spec, run, depth)
+            if isinstance(step, Ready):
+                self._record(run, *await run_async(step, run.context, self._async_sleep))
+            elif step is not None:
+                await self._sequence_async(step, run, depth + 1)
 
     async def _batch_async(self, specs: list[ActionSpec], run: _Run, depth: int) -> None:
         import asyncio
