@@ -244,3 +244,28 @@ def test_accepts_anything_exposing_a_config_and_refuses_the_rest() -> None:
     bad: Any = {"states": []}
     with pytest.raises(TypeError, match="MachineConfig"):
         to_dot(bad)
+
+
+def test_a_parallel_state_with_a_child_outside_its_regions_still_draws(dot_binary: str) -> None:
+    config = MachineConfig.model_validate(
+        {
+            "states": [
+                {"name": "a", "type": "initial"},
+                {
+                    "name": "p",
+                    "type": "parallel",
+                    "regions": [{"name": "r1", "initial": "x", "states": ["x"]}],
+                },
+                {"name": "x", "parent": "p"},
+                {"name": "stray", "parent": "p"},
+            ],
+            "transitions": [{"trigger": "go", "source": "a", "dest": "p"}],
+        }
+    )
+    mermaid = to_mermaid(config)
+    assert mermaid_problems(mermaid) == []
+    assert 'state "stray" as s_stray' in block(mermaid, 'state "p" as s_p')
+    rendered = subprocess.run(
+        [dot_binary, "-Tsvg"], input=to_dot(config), capture_output=True, text=True, check=False
+    )
+    assert rendered.returncode == 0 and rendered.stderr == ""
