@@ -5,6 +5,9 @@ Importing this package is light: nothing optional (web framework, database drive
 distribution) is imported here.
 """
 
+from typing import TYPE_CHECKING
+
+from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
@@ -37,13 +40,48 @@ from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
+if TYPE_CHECKING:
+    from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
+    from pystator.diagrams import to_dot, to_mermaid
+    from pystator.hooks import (
+        LoggingHook,
+        MetricsCollector,
+        StructuredLoggingHook,
+        TransitionHook,
+        TransitionObserver,
+    )
+    from pystator.sinks import EventSink, MetricSink
+
+# Imported on first access (see pystator._lazy): the executor, hooks, sinks and diagrams.
+__getattr__, __dir__ = lazy_module_attributes(
+    __name__,
+    {
+        "ActionExecutor": "pystator.actions",
+        "BuiltinRegistries": "pystator.actions",
+        "ExecutionResult": "pystator.actions",
+        "builtin_registries": "pystator.actions",
+        "to_dot": "pystator.diagrams",
+        "to_mermaid": "pystator.diagrams",
+        "LoggingHook": "pystator.hooks",
+        "MetricsCollector": "pystator.hooks",
+        "StructuredLoggingHook": "pystator.hooks",
+        "TransitionHook": "pystator.hooks",
+        "TransitionObserver": "pystator.hooks",
+        "EventSink": "pystator.sinks",
+        "MetricSink": "pystator.sinks",
+    },
+    globals(),
+)
+
 __all__ = [
     "ActionExecutionError",
+    "ActionExecutor",
     "ActionNotFoundError",
     "ActionRegistry",
     "ActionResult",
     "ActionSpec",
     "ActionStatus",
+    "BuiltinRegistries",
     "ConfigurationError",
     "ContextValidationError",
     "DestinationCandidate",
@@ -51,6 +89,8 @@ __all__ = [
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
+    "EventSink",
+    "ExecutionResult",
     "ExpressionError",
     "ExpressionEvaluationError",
     "FSMError",
@@ -59,19 +99,28 @@ __all__ = [
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "LoggingHook",
+    "MetricSink",
+    "MetricsCollector",
     "ParallelConfiguration",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
     "StateMachineBuilder",
     "StoreError",
+    "StructuredLoggingHook",
     "TerminalStateError",
     "TimerSpec",
+    "TransitionHook",
     "TransitionInfo",
+    "TransitionObserver",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
     "UndefinedTriggerError",
-    "__version__",
+    "builtin_registries",
     "compile_expression",
+    "to_dot",
+    "to_mermaid",
+    "__version__",
 ]
