@@ -7,6 +7,7 @@ distribution) is imported here.
 
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.config import validate_config
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -57,4 +58,5 @@ __all__ = [
     "UndefinedStateError",
     "UndefinedTriggerError",
     "__version__",
+    "validate_config",
 ]

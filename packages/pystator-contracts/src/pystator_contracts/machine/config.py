@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from pystator_contracts.machine.base import Name, StrictModel
-from pystator_contracts.machine.conditions import Check
+from pystator_contracts.machine.base import NAME_PATTERN, Name, StrictModel
+from pystator_contracts.machine.conditions import _CHECK_OPERAND_SCHEMA, Check, CheckOp
 from pystator_contracts.machine.states import StateDef
 from pystator_contracts.machine.transitions import TransitionDef
 
 __all__ = [
     "Classification",
+    "StateVariableEntry",
     "ContextInvariant",
     "ErrorPolicy",
     "EventDoc",
@@ -29,13 +30,25 @@ class Classification(StrictModel):
     default_state: Name | None = None
 
 
+def _version_text(value: Any) -> Any:
+    """``version: 1.2`` in YAML is a number; keep it as the text the author wrote."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+VersionText = Annotated[
+    str | None, BeforeValidator(_version_text, json_schema_input_type=str | int | float | None)
+]
+
+
 class MachineMeta(StrictModel):
     """Machine metadata and runtime switches. Unknown keys are kept (free-form) and ignored by the engine."""
 
     model_config = ConfigDict(extra="allow")
 
     machine_name: str | None = None
-    version: str | None = None
+    version: VersionText = None
     description: str = ""
     strict_mode: bool = True
     reject_invalid_events: bool | None = None
@@ -67,8 +80,33 @@ class StateVariable(StrictModel):
     required: bool = False
 
 
+def _invariant_schema(schema: dict[str, Any]) -> None:
+    """Describe both accepted forms: ``{name, check: {...}}`` and ``{name, field, op, value}``."""
+    nested = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [
+        nested,
+        {
+            "type": "object",
+            "title": "ContextInvariantInline",
+            "additionalProperties": False,
+            "required": ["name", "field"],
+            "properties": {
+                "name": {"type": "string", "pattern": NAME_PATTERN, "minLength": 1},
+                "field": {"type": "string", "minLength": 1},
+                "op": {"enum": list(get_args(CheckOp))},
+                "value": {},
+                "values": {"anyOf": [{"type": "array"}, {"type": "null"}]},
+            },
+            **_CHECK_OPERAND_SCHEMA,
+        },
+    ]
+
+
 class ContextInvariant(StrictModel):
     """A global context check: ``{name, check: {field, op, value}}`` or the check's fields inline."""
+
+    model_config = ConfigDict(json_schema_extra=_invariant_schema)
 
     name: Name
     check: Check
@@ -90,15 +128,37 @@ class EventDoc(StrictModel):
     payload: Any = None
 
 
-class MachineConfig(StrictModel):
-    """A machine definition as read from YAML/JSON (structure only; semantics are checked separately)."""
+def _variable_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "name"
+    if isinstance(value, dict | StateVariable):
+        return "object"
+    return None
 
+
+StateVariableEntry = Annotated[
+    Annotated[Name, Tag("name")] | Annotated[StateVariable, Tag("object")],
+    Discriminator(
+        _variable_tag,
+        custom_error_type="state_variable",
+        custom_error_message="expected a variable name or {key, type, description, default, required}",
+    ),
+]
+
+
+class MachineConfig(StrictModel):
+    """A machine definition as read from YAML/JSON (structure only; semantics are checked separately).
+
+    ``$schema`` is accepted (and ignored) so that JSON files can point editors at the JSON Schema.
+    """
+
+    schema_uri: str | None = Field(default=None, alias="$schema")
     meta: MachineMeta = Field(default_factory=MachineMeta)
     states: Annotated[list[StateDef], Field(min_length=1)]
     transitions: list[TransitionDef]
     groups: dict[str, dict[str, Any]] = Field(default_factory=dict)
     error_policy: ErrorPolicy | None = None
-    state_variables: list[Name | StateVariable] = Field(default_factory=list)
+    state_variables: list[StateVariableEntry] = Field(default_factory=list)
     context_invariants: list[ContextInvariant] = Field(default_factory=list)
     events: list[EventDoc] = Field(default_factory=list)
 

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Discriminator, Field, Tag
 
 from pystator_contracts.machine.actions import ActionEntry
-from pystator_contracts.machine.base import DurationSeconds, Name, StrictModel
+from pystator_contracts.machine.base import DurationSeconds, Name, StrictModel, one_or_many
 from pystator_contracts.machine.conditions import StateWhen
+from pystator_contracts.machine.transitions import TransitionDef
 
-__all__ = ["InlineSubmachine", "Region", "StateDef", "StateTimeout", "StateType"]
+__all__ = ["InlineSubmachine", "Region", "StateDef", "StateTimeout", "StateType", "SubmachineSpec"]
 
 StateType = Literal["initial", "stable", "terminal", "error", "parallel", "choice"]
 
-
-def _as_list(value: Any) -> Any:
-    """Let a single entry stand where a list is expected (``on_enter: notify``)."""
-    if value is None:
-        return []
-    if isinstance(value, str | dict):
-        return [value]
-    return value
-
-
-ActionList = Annotated[list[ActionEntry], BeforeValidator(_as_list)]
-WhenList = Annotated[list[StateWhen], BeforeValidator(_as_list)]
+ActionList = Annotated[
+    list[ActionEntry],
+    BeforeValidator(one_or_many, json_schema_input_type=ActionEntry | list[ActionEntry] | None),
+]
+WhenList = Annotated[
+    list[StateWhen],
+    BeforeValidator(one_or_many, json_schema_input_type=StateWhen | list[StateWhen] | None),
+]
 
 
 class StateTimeout(StrictModel):
@@ -36,7 +33,7 @@ class StateTimeout(StrictModel):
 
 
 class Region(StrictModel):
-    """One orthogonal region of a parallel state."""
+    """One orthogonal region of a parallel state; ``final`` (a member) marks the region as done."""
 
     name: Name
     initial: Name
@@ -46,13 +43,37 @@ class Region(StrictModel):
 
 
 class InlineSubmachine(StrictModel):
-    """A machine nested in a state: its states become the state's children."""
+    """A machine nested in a state: its states become the state's children, its initial state the
+    ``initial_child``; its transitions join the machine's."""
 
     states: Annotated[list[StateDef], Field(min_length=1)]
-    transitions: list[Any] = Field(default_factory=list)
+    transitions: list[TransitionDef] = Field(default_factory=list)
+
+
+def _submachine_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "file"
+    if isinstance(value, dict | InlineSubmachine):
+        return "inline"
+    return None
+
+
+SubmachineSpec = Annotated[
+    Annotated[Annotated[str, Field(min_length=1)], Tag("file")] | Annotated[InlineSubmachine, Tag("inline")],
+    Discriminator(
+        _submachine_tag,
+        custom_error_type="submachine",
+        custom_error_message=(
+            "expected a path to a YAML/JSON machine file or an inline machine {states, transitions}"
+        ),
+    ),
+]
+"""``submachine:``: a file path (relative to the file that names it) or an inline machine."""
 
 
 class StateDef(StrictModel):
+    """One state. ``parent`` makes it a child of a compound state; ``regions`` make it parallel."""
+
     name: Name
     type: StateType = "stable"
     description: str = ""
@@ -65,6 +86,6 @@ class StateDef(StrictModel):
     timeout: StateTimeout | None = None
     when: WhenList = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    submachine: Annotated[str, Field(min_length=1)] | InlineSubmachine | None = None
+    submachine: SubmachineSpec | None = None
     entry_points: list[Name] = Field(default_factory=list)
     exit_points: list[Name] = Field(default_factory=list)
