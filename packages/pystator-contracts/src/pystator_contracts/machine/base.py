@@ -32,7 +32,12 @@ class StrictModel(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, defer_build=True, populate_by_name=True, strict=True
+        extra="forbid",
+        frozen=True,
+        defer_build=True,
+        populate_by_name=True,
+        strict=True,
+        use_attribute_docstrings=True,
     )
 
 

@@ -27,7 +27,9 @@ class Classification(StrictModel):
     """``meta.classification``: when-routing after each change of state or context data."""
 
     auto_route: bool = False
+    """Move to the state whose when checks match after each change of state or context data."""
     default_state: Name | None = None
+    """Where routing goes when no state's when checks match."""
 
 
 def _version_text(value: Any) -> Any:
@@ -51,12 +53,20 @@ class MachineMeta(StrictModel):
     version: VersionText = None
     description: str = ""
     strict_mode: bool = True
+    """true: an unknown trigger or no matching transition fails, and every guard must be registered;
+    false: those are successful no-ops and unregistered guards pass."""
     reject_invalid_events: bool | None = None
+    """Overrides strict_mode for unknown triggers / no matching transition."""
     strict_guard_registry: bool | None = None
+    """Overrides strict_mode for unregistered guards."""
     event_normalizer: Literal["lower", "upper"] | None = None
+    """Change the case of incoming triggers before matching."""
     validate_context: bool = False
+    """Check the context against state_variables and context_invariants before each transition."""
     orchestrator_default_fallback: Literal["off", "hint", "persist"] = "off"
+    """What the Orchestrator does with error_policy.default_fallback for an invalid event."""
     classification: Classification | None = None
+    """When-routing: {auto_route, default_state}."""
 
     @property
     def effective_reject_invalid_events(self) -> bool:
@@ -69,6 +79,7 @@ class MachineMeta(StrictModel):
 
 class ErrorPolicy(StrictModel):
     default_fallback: Name | None = None
+    """The state the Orchestrator may fall back to for an invalid event (see meta)."""
     retry_attempts: Annotated[int, Field(ge=0)] = 0
 
 
@@ -153,14 +164,23 @@ class MachineConfig(StrictModel):
     """
 
     schema_uri: str | None = Field(default=None, alias="$schema")
+    """The JSON Schema this file follows (ignored)."""
     meta: MachineMeta = Field(default_factory=MachineMeta)
+    """Machine metadata and runtime switches; unknown keys are kept."""
     states: Annotated[list[StateDef], Field(min_length=1)]
+    """The states; exactly one top-level state has type: initial."""
     transitions: list[TransitionDef]
+    """The transitions, tried in definition order (innermost source first)."""
     groups: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Display groups {name: {label, description, ...}}, exposed as machine.meta["groups"]."""
     error_policy: ErrorPolicy | None = None
+    """{default_fallback, retry_attempts}."""
     state_variables: list[StateVariableEntry] = Field(default_factory=list)
+    """The context contract: names, or {key, type, description, default, required}."""
     context_invariants: list[ContextInvariant] = Field(default_factory=list)
+    """Global context checks applied when meta.validate_context is true."""
     events: list[EventDoc] = Field(default_factory=list)
+    """Documentation of the events the machine understands; not used by the engine."""
 
     @property
     def variables(self) -> list[StateVariable]:

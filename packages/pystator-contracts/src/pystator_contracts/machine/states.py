@@ -29,17 +29,23 @@ class StateTimeout(StrictModel):
     """Leave the state for ``destination`` when it has been active for ``seconds``."""
 
     seconds: DurationSeconds
+    """Seconds (a number), or '500ms', '5s', '10m', '1h'."""
     destination: Name
+    """The state to go to when the time is up."""
 
 
 class Region(StrictModel):
     """One orthogonal region of a parallel state; ``final`` (a member) marks the region as done."""
 
     name: Name
+    """Unique across the machine; a transition's ``region`` names it."""
     initial: Name
+    """The member entered when the parallel state is entered."""
     states: Annotated[list[Name], Field(min_length=1)]
+    """The region's member states (children of the parallel state)."""
     description: str = ""
     final: Name | None = None
+    """A member; when every region rests in its final state the parallel state is complete."""
 
 
 class InlineSubmachine(StrictModel):
@@ -75,17 +81,32 @@ class StateDef(StrictModel):
     """One state. ``parent`` makes it a child of a compound state; ``regions`` make it parallel."""
 
     name: Name
+    """The state's name: lowercase a-z, digits and underscores."""
     type: StateType = "stable"
+    """initial (exactly one top-level), stable, terminal (nothing leaves it), error, parallel
+    (regions active at once) or choice (left at once by its first auto transition whose guards pass)."""
     description: str = ""
     group: str | None = None
+    """A key of the top-level ``groups``, for display."""
     parent: Name | None = None
+    """Makes this state a child of a compound state."""
     initial_child: Name | None = None
+    """The child entered when this compound state is entered."""
     regions: list[Region] | None = None
+    """Parallel states only: the orthogonal regions (names unique machine-wide)."""
     on_enter: ActionList = Field(default_factory=list)
+    """Actions run when the state is entered."""
     on_exit: ActionList = Field(default_factory=list)
+    """Actions run when the state is left."""
     timeout: StateTimeout | None = None
+    """Leave for ``destination`` after ``seconds`` in this state."""
     when: WhenList = Field(default_factory=list)
+    """Classification checks for when-routing and ``evaluate_destination`` (all must match)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form; kept and ignored by the engine."""
     submachine: SubmachineSpec | None = None
+    """A nested machine (inline, or a file path relative to this file) that becomes the children."""
     entry_points: list[Name] = Field(default_factory=list)
+    """Children that ``dest: "this:child"`` may enter directly."""
     exit_points: list[Name] = Field(default_factory=list)
+    """Children that ``source: "this:child"`` may leave from."""

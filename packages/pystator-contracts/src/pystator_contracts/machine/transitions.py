@@ -88,18 +88,30 @@ class TransitionDef(StrictModel):
     model_config = ConfigDict(json_schema_extra=_CAUSE_SCHEMA)
 
     trigger: Name | None = None
+    """The event that fires this transition."""
     after: DurationMs | None = None
+    """Fire after a delay: milliseconds as an integer, or '500ms', '5s', '10m', '1h'."""
     source: SourceSpec
+    """A state, a list of states, '*' (every non-terminal state) or 'parent:exit_point'."""
     dest: Dest | None = None
+    """A state, 'parent:entry_point', or a history target 'H(parent)' / 'H*(parent)'."""
     guards: GuardList = Field(default_factory=list)
+    """Conditions that must all pass: names, {expr}, {check}, {allOf}, {anyOf}, {not}."""
     actions: ActionList = Field(default_factory=list)
+    """Actions run between the exit and the enter actions."""
     region: Name | None = None
+    """Scope the transition to one region of a parallel state."""
     internal: bool = False
+    """Stay inside the source: no exit or enter actions."""
     auto: bool = False
+    """Eventless: taken on entering the source when the guards pass."""
     description: str = ""
     ref: str | None = None
+    """A requirement id."""
     refs: list[str] = Field(default_factory=list)
+    """Requirement ids."""
     metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form; kept and ignored by the engine."""
 
     @model_validator(mode="after")
     def _has_a_cause(self) -> TransitionDef:
