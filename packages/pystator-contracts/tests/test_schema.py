@@ -28,7 +28,14 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_editors_get_descriptions_and_choices() -> None:
     state = machine_json_schema()["$defs"]["StateDef"]
-    assert state["properties"]["type"]["enum"] == ["initial", "stable", "terminal", "error", "parallel", "choice"]
+    assert state["properties"]["type"]["enum"] == [
+        "initial",
+        "stable",
+        "terminal",
+        "error",
+        "parallel",
+        "choice",
+    ]
     assert "initial_child" in state["properties"]
     assert "\n" not in json.dumps(state["properties"]["type"]["description"])
 
@@ -43,7 +50,9 @@ def test_single_entries_and_both_invariant_forms_are_accepted() -> None:
     validator = jsonschema.Draft202012Validator(machine_json_schema())
     document = {
         "$schema": "./machine.schema.json",
-        "states": [{"name": "a", "type": "initial", "on_enter": "notify", "when": {"field": "x", "op": "is_set"}}],
+        "states": [
+            {"name": "a", "type": "initial", "on_enter": "notify", "when": {"field": "x", "op": "is_set"}}
+        ],
         "transitions": [{"trigger": "go", "source": "a", "guards": {"expr": "x > 1"}, "after": "1.5s"}],
         "context_invariants": [
             {"name": "one", "check": {"field": "x", "op": "gt", "value": 0}},

@@ -83,11 +83,16 @@ def test_an_empty_variable_counts_as_unset(tmp_path: Path) -> None:
 
 
 def test_bad_values_name_the_variable_and_every_problem_is_listed(tmp_path: Path) -> None:
-    env = {"PYSTATOR_API_PORT": "http", "PYSTATOR_WORKER_CONCURRENCY": "0", "PYSTATOR_SCHEDULER_BACKEND": "cron"}
+    env = {
+        "PYSTATOR_API_PORT": "http",
+        "PYSTATOR_WORKER_CONCURRENCY": "0",
+        "PYSTATOR_SCHEDULER_BACKEND": "cron",
+    }
     with pytest.raises(SettingsError) as info:
         Settings.load(env=env, cwd=tmp_path)
     assert info.value.errors == [
-        "PYSTATOR_API_PORT: input should be a valid integer, unable to parse string as an integer, got 'http'",
+        "PYSTATOR_API_PORT: input should be a valid integer, unable to parse string as an integer, "
+        "got 'http'",
         "PYSTATOR_WORKER_CONCURRENCY: input should be greater than or equal to 1, got '0'",
         "PYSTATOR_SCHEDULER_BACKEND: input should be 'auto', 'asyncio', 'database', 'redis' or 'celery', "
         "got 'cron'",

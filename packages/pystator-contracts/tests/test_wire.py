@@ -37,9 +37,7 @@ def test_event_envelope_defaults_and_round_trip() -> None:
 
 def test_naive_timestamps_are_refused() -> None:
     with pytest.raises(ValidationError, match="timezone"):
-        EntitySnapshot(
-            machine_name="order", entity_id="e", state="open", updated_at=datetime(2024, 1, 1)  # noqa: DTZ001
-        )
+        EntitySnapshot(machine_name="order", entity_id="e", state="open", updated_at=datetime(2024, 1, 1))
 
 
 def test_records_ignore_unknown_fields_and_requests_refuse_them() -> None:
