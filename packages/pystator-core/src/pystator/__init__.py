@@ -5,6 +5,9 @@ Importing this package is light: nothing optional (web framework, database drive
 distribution) is imported here.
 """
 
+from typing import TYPE_CHECKING
+
+from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.config import validate_config
@@ -15,6 +18,8 @@ from pystator.errors import (
     ContextValidationError,
     EntityNotFoundError,
     ErrorCode,
+    ExpressionError,
+    ExpressionEvaluationError,
     FSMError,
     GuardNotFoundError,
     GuardRejectedError,
@@ -28,35 +33,85 @@ from pystator.errors import (
     UndefinedTriggerError,
 )
 from pystator.event import Event
+from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
+if TYPE_CHECKING:
+    from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
+    from pystator.diagrams import to_dot, to_mermaid
+    from pystator.hooks import (
+        LoggingHook,
+        MetricsCollector,
+        StructuredLoggingHook,
+        TransitionHook,
+        TransitionObserver,
+    )
+    from pystator.sinks import EventSink, MetricSink
+
+# Imported on first access (see pystator._lazy): the executor, hooks, sinks and diagrams.
+__getattr__, __dir__ = lazy_module_attributes(
+    __name__,
+    {
+        "ActionExecutor": "pystator.actions",
+        "BuiltinRegistries": "pystator.actions",
+        "ExecutionResult": "pystator.actions",
+        "builtin_registries": "pystator.actions",
+        "to_dot": "pystator.diagrams",
+        "to_mermaid": "pystator.diagrams",
+        "LoggingHook": "pystator.hooks",
+        "MetricsCollector": "pystator.hooks",
+        "StructuredLoggingHook": "pystator.hooks",
+        "TransitionHook": "pystator.hooks",
+        "TransitionObserver": "pystator.hooks",
+        "EventSink": "pystator.sinks",
+        "MetricSink": "pystator.sinks",
+    },
+    globals(),
+)
+
 __all__ = [
     "ActionExecutionError",
+    "ActionExecutor",
     "ActionNotFoundError",
     "ActionRegistry",
     "ActionResult",
     "ActionSpec",
     "ActionStatus",
+    "BuiltinRegistries",
     "ConfigurationError",
     "ContextValidationError",
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
+    "EventSink",
+    "ExecutionResult",
+    "ExpressionError",
+    "ExpressionEvaluationError",
     "FSMError",
     "GuardNotFoundError",
     "GuardRegistry",
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "LoggingHook",
+    "MetricSink",
+    "MetricsCollector",
     "StaleVersionError",
     "StoreError",
+    "StructuredLoggingHook",
     "TerminalStateError",
     "TimerSpec",
+    "TransitionHook",
+    "TransitionObserver",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
     "UndefinedTriggerError",
+    "builtin_registries",
+    "to_dot",
+    "to_mermaid",
     "__version__",
+    "compile_expression",
     "validate_config",
 ]
