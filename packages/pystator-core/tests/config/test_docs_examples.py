@@ -10,8 +10,8 @@ import pytest
 from pystator import validate_config
 from pystator.config import load_yaml
 
-ROOT = next((p for p in Path(__file__).resolve().parents if (p / "docs").is_dir()), None)
-DOC = ROOT / "docs" / "reference" / "configuration.md" if ROOT else None
+REFERENCE = Path("docs") / "reference" / "configuration.md"
+DOC = next((p / REFERENCE for p in Path(__file__).resolve().parents if (p / REFERENCE).is_file()), None)
 
 
 def machines() -> list[str]:

@@ -72,8 +72,23 @@ def validation_outcome(
     else:
         data = config
     return validate_machine(
-        data, base_path=Path(base_path) if base_path is not None else None, load=_load_submachine
+        data,
+        base_path=Path(base_path) if base_path is not None else None,
+        load=_load_submachine,
+        expression_checker=_expression_problem,
     )
+
+
+def _expression_problem(source: str, path: str) -> str | None:
+    """The expression compiler's verdict, so validation reports what building the machine would."""
+    from pystator.errors import ExpressionError
+    from pystator.expressions import compile_expression
+
+    try:
+        compile_expression(source, path=path)
+    except ExpressionError as exc:
+        return exc.message.removeprefix(f"{path}: ")
+    return None
 
 
 def _load_submachine(path: os.PathLike[str]) -> Mapping[str, Any]:
