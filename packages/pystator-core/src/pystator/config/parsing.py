@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pystator_contracts.machine import MachineConfig
     from pystator_contracts.validation import ValidationOutcome
 
-__all__ = ["load_machine_config", "parse_machine_config", "validate_config"]
+__all__ = ["load_machine_config", "parse_machine_config", "validate_config", "validation_outcome"]
 
 
 def parse_machine_config(
