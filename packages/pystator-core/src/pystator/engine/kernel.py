@@ -227,6 +227,10 @@ class Kernel:
                 return None
         elif any(name in atom.table for atom in atoms):
             return None
+        return self._unhandled(state, name)
+
+    def _unhandled(self, state: str, name: str) -> TransitionResult:
+        """No transition applies: a stale timer, an undefined trigger or an invalid transition."""
         machine = self.machine
         if is_timer_trigger(name):
             return no_op(state, name, "stale_timer")
@@ -263,18 +267,24 @@ class Kernel:
         except GuardAbort as abort:
             return _aborted(call, abort)
         if not call.candidates:
-            return _rejected(call)
+            return self._nothing_enabled(call)
         return (yield from _finish(self._proceed(call, tuple(call.candidates))))
 
     def _chosen(self, call: Call, candidate: Candidate | None) -> Outcome:
         if candidate is None:
-            return _rejected(call)
+            return self._nothing_enabled(call)
         leaf = call.leaf
         if leaf is not None and call.trace is None and not self._settles:
             known = candidate.results.get(leaf)
             if known is not None:
                 return known
         return self._proceed(call, (candidate,))
+
+    def _nothing_enabled(self, call: Call) -> TransitionResult:
+        """Guards rejected every candidate, or none applied (all scoped to other regions)."""
+        if call.rejected:
+            return _rejected(call)
+        return self._unhandled(call.state, call.name)
 
     def _proceed(self, call: Call, chosen: tuple[Candidate, ...]) -> Outcome:
         steps = [self._step(call.atoms, chosen, call)]
