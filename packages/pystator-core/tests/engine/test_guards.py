@@ -254,12 +254,19 @@ def test_process_refusing_an_async_part_of_a_composite_leaves_no_coroutine_behin
         gc.collect()
 
 
-def test_memoised_results_follow_the_guards_on_every_call(run: Any, build: Callable[..., StateMachine]) -> None:
+def test_memoised_results_follow_the_guards_on_every_call(
+    run: Any, build: Callable[..., StateMachine]
+) -> None:
     machine = build(
         [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "c"}, {"name": "d"}],
         [
             {"trigger": "go", "source": "a", "dest": "b", "guards": [{"expr": "x > 10"}]},
-            {"trigger": "go", "source": "a", "dest": "c", "guards": [{"check": {"field": "x", "op": "gt", "value": 5}}]},
+            {
+                "trigger": "go",
+                "source": "a",
+                "dest": "c",
+                "guards": [{"check": {"field": "x", "op": "gt", "value": 5}}],
+            },
             {"trigger": "go", "source": "a", "dest": "d", "guards": ["registered"]},
         ],
     )

@@ -58,6 +58,18 @@ class Kernel:
         self._steps: dict[tuple[Any, ...], Step] = {}
         self._results: dict[tuple[Any, ...], TransitionResult] = {}
 
+    def forget(self) -> None:
+        """Drop every memoised result, step and parsed configuration (they are rebuilt on use)."""
+        self._parsed.clear()
+        self._steps.clear()
+        self._results.clear()
+        for node in self.machine.states.values():
+            node.static_results.clear()
+            for candidates in node.table.values():
+                for candidate in candidates:
+                    candidate.results.clear()
+                    candidate.steps.clear()
+
     # ----------------------------------------------------------------------------- inputs
 
     def atoms(self, state: str) -> tuple[Node, ...]:
