@@ -7,6 +7,9 @@ distribution) is imported here.
 
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.builder import StateMachineBuilder
+from pystator.destination import DestinationCandidate, DestinationCheckResult
+from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -31,6 +34,7 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
+from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "ActionStatus",
     "ConfigurationError",
     "ContextValidationError",
+    "DestinationCandidate",
+    "DestinationCheckResult",
     "EntityNotFoundError",
     "ErrorCode",
     "Event",
@@ -53,10 +59,15 @@ __all__ = [
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "ParallelConfiguration",
     "StaleVersionError",
+    "StateInfo",
+    "StateMachine",
+    "StateMachineBuilder",
     "StoreError",
     "TerminalStateError",
     "TimerSpec",
+    "TransitionInfo",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
