@@ -36,6 +36,7 @@ from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
+from pystator.session import EntitySession, SnapshotError
 
 __all__ = [
     "ActionExecutionError",
@@ -50,6 +51,7 @@ __all__ = [
     "DestinationCheckResult",
     "EntityNotFoundError",
     "ErrorCode",
+    "EntitySession",
     "Event",
     "ExpressionError",
     "ExpressionEvaluationError",
@@ -60,6 +62,7 @@ __all__ = [
     "InvalidStateError",
     "InvalidTransitionError",
     "ParallelConfiguration",
+    "SnapshotError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",

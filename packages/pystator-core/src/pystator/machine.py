@@ -33,6 +33,8 @@ from pystator.guards import GuardRegistry
 from pystator.result import TransitionResult
 
 if TYPE_CHECKING:
+    from pystator.hooks import TransitionObserver
+    from pystator.session import EntitySession
     from pystator_contracts.machine import MachineConfig, StateDef
 
 __all__ = ["StateMachine"]
@@ -219,6 +221,29 @@ class StateMachine:
                 if memo is not None:
                     return memo
         return await drive_async(self._kernel.start(current_state, trigger, context))
+
+    # ------------------------------------------------------------------------ sessions
+
+    def create(
+        self,
+        *,
+        entity_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        initial_state: str | None = None,
+        execute_actions: bool = False,
+        observer: TransitionObserver | None = None,
+    ) -> EntitySession:
+        """A stateful ``EntitySession`` for one entity (see docs/guides/entity-session.md)."""
+        from pystator.session import EntitySession
+
+        return EntitySession(
+            self,
+            entity_id=entity_id,
+            context=context,
+            initial_state=initial_state,
+            execute_actions=execute_actions,
+            observer=observer,
+        )
 
     # ------------------------------------------------------------------------ parallel states
 
