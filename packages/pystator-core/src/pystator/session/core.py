@@ -382,7 +382,7 @@ class EntitySession:
         payload = item.payload
         trigger = item.trigger
         if isinstance(trigger, Event):
-            payload = {**trigger.payload, **payload}
+            payload = dict(trigger.payload)
             name = trigger.trigger
         else:
             name = trigger
@@ -461,6 +461,9 @@ class EntitySession:
 def _item(kind: Literal["event", "data"], trigger: str | Event, payload: dict[str, Any]) -> _Queued:
     if kind == "event" and not isinstance(trigger, str | Event):
         raise TypeError(f"trigger: expected a trigger name or an Event, got {type(trigger).__name__}")
+    if isinstance(trigger, Event) and payload:
+        # Keyword payload joins the Event's own, so guards see it through ctx["_event"] too.
+        return _Queued(kind, trigger.with_payload(**payload), {})
     return _Queued(kind, trigger, payload)
 
 

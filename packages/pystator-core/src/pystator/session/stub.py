@@ -30,7 +30,8 @@ __all__ = ["session_class_name", "session_stub_source"]
 
 
 def session_stub_source(machine: StateMachine, *, class_name: str | None = None) -> str:
-    """Python source declaring ``class <Name>Session(EntitySession)`` with the generated members."""
+    """Python source declaring ``class <Name>Session(EntitySession)`` with the generated members
+    (each with the same body as the generated one, so the module also type-checks on its own)."""
     from pystator.session.core import EntitySession
 
     name = class_name or session_class_name(machine)
@@ -60,13 +61,13 @@ def session_stub_source(machine: StateMachine, *, class_name: str | None = None)
             "    @property",
             f"    def {attr}(self) -> bool:",
             f'        """In state {state!r}."""',
-            "        ...",
+            f"        return self.is_in({state!r})",
         ]
     for trigger in generated_trigger_members(machine, EntitySession):
         lines += [
             "",
             f"    def {trigger}(self, **payload: Any) -> TransitionResult:",
             f'        """Send {trigger!r}."""',
-            "        ...",
+            f"        return self.send({trigger!r}, **payload)",
         ]
     return "\n".join(lines) + "\n"
