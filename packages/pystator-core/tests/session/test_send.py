@@ -118,7 +118,10 @@ async def test_lenient_no_op_is_not_history(driver: Driver) -> None:
         {
             "meta": {"machine_name": "lenient", "version": "1", "strict_mode": False},
             "states": [{"name": "a", "type": "initial"}, {"name": "b", "type": "stable"}],
-            "transitions": [{"trigger": "go", "source": "a", "dest": "b"}, {"trigger": "back", "source": "b", "dest": "a"}],
+            "transitions": [
+                {"trigger": "go", "source": "a", "dest": "b"},
+                {"trigger": "back", "source": "b", "dest": "a"},
+            ],
         }
     )
     session = machine.create()
@@ -204,13 +207,17 @@ class _Recorder:
     ) -> None:
         self.calls.append(("before", (entity_id, current_state, trigger)))
 
-    def on_transition_complete(self, result: TransitionResult, duration_ms: float, context: Mapping[str, Any]) -> None:
+    def on_transition_complete(
+        self, result: TransitionResult, duration_ms: float, context: Mapping[str, Any]
+    ) -> None:
         self.calls.append(("complete", (result.trigger, result.success)))
 
 
 async def test_observer_is_notified_on_each_send(load: Load, driver: Driver) -> None:
     recorder = _Recorder()
-    session = _guarded(load, may_cancel=False).create(entity_id="o-1", observer=TransitionObserver([recorder]))
+    session = _guarded(load, may_cancel=False).create(
+        entity_id="o-1", observer=TransitionObserver([recorder])
+    )
     assert session.observer is not None
     await driver.send(session, "exchange_ack")
     await driver.send(session, "cancel")
@@ -241,4 +248,7 @@ async def test_sessions_are_independent(load: Load, driver: Driver) -> None:
 
 async def test_repr_names_machine_entity_and_state(load: Load) -> None:
     session = load("order_fsm").create(entity_id="e-1")
-    assert repr(session) == "EntitySession(machine='order_management', entity_id='e-1', state='pending', version=0)"
+    assert (
+        repr(session)
+        == "EntitySession(machine='order_management', entity_id='e-1', state='pending', version=0)"
+    )

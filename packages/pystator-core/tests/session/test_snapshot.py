@@ -134,7 +134,10 @@ def test_from_snapshot_refuses_a_non_mapping(load: Load) -> None:
 @pytest.mark.parametrize(
     ("context", "message"),
     [
-        ({"when": datetime(2026, 1, 1, tzinfo=UTC)}, r"snapshot.context.when: datetime is not JSON-serialisable"),
+        (
+            {"when": datetime(2026, 1, 1, tzinfo=UTC)},
+            r"snapshot.context.when: datetime is not JSON-serialisable",
+        ),
         ({"deep": {"items": [1, {2, 3}]}}, r"snapshot.context.deep.items\[1\]: set is not JSON-serialisable"),
         ({"ratio": float("nan")}, r"snapshot.context.ratio: nan is not representable in JSON"),
         ({"by_id": {1: "a"}}, r"snapshot.context.by_id: key 1 is not a string"),
