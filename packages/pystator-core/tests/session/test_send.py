@@ -12,8 +12,8 @@ import pytest
 from pystator import (
     EntitySession,
     Event,
-    GuardRejectedError,
     GuardRegistry,
+    GuardRejectedError,
     InvalidTransitionError,
     StateMachine,
     TerminalStateError,

@@ -122,7 +122,7 @@ def test_from_snapshot_refuses_a_non_resting_state(load: Load) -> None:
     machine = load("hierarchy")
     snapshot = machine.create().snapshot()
     snapshot["state"] = "payment"
-    with pytest.raises(SnapshotError, match="'payment' is not a resting configuration .* 'card'"):
+    with pytest.raises(SnapshotError, match=r"'payment' is not a resting configuration .* 'card'"):
         EntitySession.from_snapshot(machine, snapshot)
 
 

@@ -4,9 +4,8 @@
 docs/guides/entity-session.md.
 """
 
-from pystator.session.core import EntitySession
+from pystator.session.core import MAX_ROUTE_STEPS, EntitySession
 from pystator.session.entry import INITIAL_TRIGGER
-from pystator.session.routing import MAX_ROUTE_STEPS
 from pystator.session.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, SnapshotError
 from pystator.session.stub import session_class_name, session_stub_source
 

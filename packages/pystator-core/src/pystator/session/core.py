@@ -14,6 +14,7 @@ from several threads and tasks: changes are serialised by ``SessionLock``.
 
 from __future__ import annotations
 
+import time
 import uuid
 import weakref
 from collections import deque
@@ -27,7 +28,6 @@ from pystator.result import TransitionResult
 from pystator.session.entry import initial_entry, resting_state
 from pystator.session.locking import SessionLock
 from pystator.session.members import session_class
-from pystator.session.routing import MAX_ROUTE_STEPS, anext_route_step, next_route_step
 from pystator.session.snapshot import build_snapshot, read_snapshot
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ __all__ = ["EntitySession"]
 
 _ACTIVE: weakref.WeakKeyDictionary[StateMachine, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _ACTIVE_LIMIT = 4096
+MAX_ROUTE_STEPS = 16
+"""Routing steps one ``apply_data`` (or one send, with ``auto_route``) may take before it stops."""
 
 
 class _Current(NamedTuple):
@@ -287,11 +289,12 @@ class EntitySession:
         return result
 
     def apply_data(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> list[TransitionResult]:
-        """Merge ``data`` (and keyword ``fields``) into the context, then route by the states'
-        ``when`` (``meta.classification.auto_route``): take eventless transitions first, then move
-        to the state whose ``when`` matches; repeat until settled (at most ``MAX_ROUTE_STEPS``).
-        Returns the TransitionResults applied (empty when nothing routes). Re-entrant calls are
-        queued like re-entrant sends (and return an empty list)."""
+        """Merge ``data`` (and keyword ``fields``) into the context, then route: take enabled
+        eventless (``auto``) transitions first, else move to the first state whose ``when``
+        matches (or ``meta.classification.default_state``) through a transition whose guards pass,
+        or directly (trigger ``"__route__"``); repeat until settled, at most ``MAX_ROUTE_STEPS``.
+        Returns the TransitionResults applied (empty when nothing routes). A call made from inside
+        a send on this session is queued like a re-entrant send (and returns an empty list)."""
         item = _item("data", "", _data(data, fields))
         if self._lock.reentered:
             self._enqueue(item)
@@ -358,6 +361,8 @@ class EntitySession:
             )
         if result.success and not result.is_no_op:
             self._apply_sync(result, context)
+            if machine.auto_route:
+                self._route_sync()
         return result
 
     async def _event_async(self, item: _Queued) -> TransitionResult:
@@ -375,6 +380,8 @@ class EntitySession:
             )
         if result.success and not result.is_no_op:
             await self._apply_async(result, context)
+            if machine.auto_route:
+                await self._route_async()
         return result
 
     def _inputs(self, item: _Queued) -> tuple[str, dict[str, Any], str]:
@@ -422,31 +429,42 @@ class EntitySession:
 
     def _data_sync(self, item: _Queued) -> list[TransitionResult]:
         self._merge_data(item)
-        applied: list[TransitionResult] = []
-        for _ in range(MAX_ROUTE_STEPS):
-            current = self._current
-            step = next_route_step(self._machine, current.state, current.context)
-            if step is None:
-                break
-            result = self._event_sync(_item("event", step.trigger, {}))
-            if not (result.success and not result.is_no_op):
-                break
-            applied.append(result)
-        return applied
+        return self._route_sync()
 
     async def _data_async(self, item: _Queued) -> list[TransitionResult]:
         self._merge_data(item)
+        return await self._route_async()
+
+    def _route_sync(self) -> list[TransitionResult]:
         applied: list[TransitionResult] = []
         for _ in range(MAX_ROUTE_STEPS):
             current = self._current
-            step = await anext_route_step(self._machine, current.state, current.context)
-            if step is None:
+            started = time.perf_counter()
+            result = self._machine.route(current.state, current.context)
+            if result is None or not self._routed(result, started, current.context):
                 break
-            result = await self._event_async(_item("event", step.trigger, {}))
-            if not (result.success and not result.is_no_op):
-                break
+            self._apply_sync(result, current.context)
             applied.append(result)
         return applied
+
+    async def _route_async(self) -> list[TransitionResult]:
+        applied: list[TransitionResult] = []
+        for _ in range(MAX_ROUTE_STEPS):
+            current = self._current
+            started = time.perf_counter()
+            result = await self._machine.aroute(current.state, current.context)
+            if result is None or not self._routed(result, started, current.context):
+                break
+            await self._apply_async(result, current.context)
+            applied.append(result)
+        return applied
+
+    def _routed(self, result: TransitionResult, started: float, context: dict[str, Any]) -> bool:
+        """Report a routing step to the observer; True when it is to be applied."""
+        observer = self._observer
+        if observer is not None and observer.active:
+            observer.transition_complete(result, (time.perf_counter() - started) * 1000.0, context)
+        return result.success and not result.is_no_op and result.target_state is not None
 
     def _executor_for(self) -> ActionExecutor:
         if self._executor is not None:
