@@ -107,3 +107,37 @@ async def test_events_sent_by_a_hook_are_queued(load: Load) -> None:
     assert result.target_state == "counting"
     assert hook.completed == ["start", "finish"]
     assert session.current_state == "done"
+
+
+class _Abort(BaseException):
+    """Not an Exception: the executor lets it through, as it would a KeyboardInterrupt."""
+
+
+async def test_a_send_that_raises_changes_nothing_and_drops_what_it_queued(
+    load: Load, driver: Driver
+) -> None:
+    machine = load("effects")
+    holder: list[EntitySession] = []
+
+    def relay_events(ctx: dict[str, Any]) -> None:
+        holder[0].send("tick")
+        raise _Abort
+
+    machine.action_registry.register("relay_events", relay_events)
+    session = machine.create(initial_state="counting", execute_actions=True, context={"n": 1})
+    holder.append(session)
+    assert session.context == {"n": 1, "entries": 1}  # counting's on_enter ran at create
+    try:
+        await driver.send(session, "relay", extra=True)
+    except _Abort:
+        pass
+    else:
+        raise AssertionError("the abort should propagate")
+    assert (session.current_state, session.context, session.version, session.history) == (
+        "counting",
+        {"n": 1, "entries": 1},
+        0,
+        [],
+    )
+    await driver.send(session, "finish")
+    assert [r.trigger for r in session.history] == ["finish"]

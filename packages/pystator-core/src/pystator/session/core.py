@@ -18,7 +18,8 @@ import time
 import uuid
 import weakref
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pystator.actions import ActionExecutor, ActionRegistry, ExecutionResult
@@ -272,7 +273,7 @@ class EntitySession:
         item = _item("event", trigger, payload)
         if self._lock.reentered:
             return self._enqueue(item)
-        with self._lock.hold():
+        with self._lock.hold(), self._queue_dropped_on_error():
             result = self._event_sync(item)
             self._drain_sync()
         return result
@@ -284,8 +285,9 @@ class EntitySession:
         if self._lock.reentered:
             return self._enqueue(item)
         async with self._lock.ahold():
-            result = await self._event_async(item)
-            await self._drain_async()
+            with self._queue_dropped_on_error():
+                result = await self._event_async(item)
+                await self._drain_async()
         return result
 
     def apply_data(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> list[TransitionResult]:
@@ -299,7 +301,7 @@ class EntitySession:
         if self._lock.reentered:
             self._enqueue(item)
             return []
-        with self._lock.hold():
+        with self._lock.hold(), self._queue_dropped_on_error():
             results = self._data_sync(item)
             self._drain_sync()
         return results
@@ -313,11 +315,21 @@ class EntitySession:
             self._enqueue(item)
             return []
         async with self._lock.ahold():
-            results = await self._data_async(item)
-            await self._drain_async()
+            with self._queue_dropped_on_error():
+                results = await self._data_async(item)
+                await self._drain_async()
         return results
 
     # ------------------------------------------------------------------ the algorithm
+
+    @contextmanager
+    def _queue_dropped_on_error(self) -> Iterator[None]:
+        """Events queued by the work that raised are dropped with it, never run by a later send."""
+        try:
+            yield
+        except BaseException:
+            self._queue.clear()
+            raise
 
     def _enqueue(self, item: _Queued) -> TransitionResult:
         self._queue.append(item)
