@@ -271,11 +271,19 @@ class EntitySession:
         done; that call returns at once a result with ``metadata["queued"]`` True and no target.
         """
         item = _item("event", trigger, payload)
-        if self._lock.reentered:
+        lock = self._lock
+        if lock.reentered:
             return self._enqueue(item)
-        with self._lock.hold(), self._queue_dropped_on_error():
+        token = lock.acquire()
+        try:
             result = self._event_sync(item)
-            self._drain_sync()
+            if self._queue:
+                self._drain_sync()
+        except BaseException:
+            self._queue.clear()  # what the failed work queued dies with it
+            raise
+        finally:
+            lock.release(token)
         return result
 
     async def asend(self, trigger: str | Event, /, **payload: Any) -> TransitionResult:
@@ -489,6 +497,8 @@ class EntitySession:
 
 
 def _item(kind: Literal["event", "data"], trigger: str | Event, payload: dict[str, Any]) -> _Queued:
+    if type(trigger) is str:
+        return _Queued(kind, trigger, payload)
     if kind == "event" and not isinstance(trigger, str | Event):
         raise TypeError(f"trigger: expected a trigger name or an Event, got {type(trigger).__name__}")
     if isinstance(trigger, Event) and payload:

@@ -12,12 +12,15 @@ create and ``asyncio.to_thread`` calls; such a call must be queued, not wait for
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["SessionLock"]
 
@@ -43,17 +46,31 @@ class SessionLock:
         """True when called from inside work that holds this lock (same thread, task or callee)."""
         return self._key in _IN_PROGRESS.get()
 
+    def acquire(self) -> Token[frozenset[int]]:
+        """Block until this thread holds the lock; pass the token to ``release``."""
+        self._lock.acquire()
+        try:
+            return _IN_PROGRESS.set(_IN_PROGRESS.get() | {self._key})
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def release(self, token: Token[frozenset[int]]) -> None:
+        _IN_PROGRESS.reset(token)
+        self._lock.release()
+
     @contextmanager
     def hold(self) -> Iterator[None]:
-        with self._lock:
-            token = _IN_PROGRESS.set(_IN_PROGRESS.get() | {self._key})
-            try:
-                yield
-            finally:
-                _IN_PROGRESS.reset(token)
+        token = self.acquire()
+        try:
+            yield
+        finally:
+            self.release(token)
 
     @asynccontextmanager
     async def ahold(self) -> AsyncIterator[None]:
+        import asyncio  # not at module level: ``import pystator`` stays light
+
         async with self._loop_lock():
             pause = _MIN_PAUSE
             while not self._lock.acquire(blocking=False):
@@ -67,6 +84,8 @@ class SessionLock:
                 self._lock.release()
 
     def _loop_lock(self) -> asyncio.Lock:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         with self._guard:
             lock = self._loop_locks.get(loop)
