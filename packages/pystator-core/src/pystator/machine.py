@@ -317,9 +317,7 @@ class StateMachine:
             return None
         return self._routed(state, target, await self.aevaluate_destination(state, target, context))
 
-    def route_all(
-        self, state: str, context: Context = None, *, max_depth: int = 16
-    ) -> list[TransitionResult]:
+    def route_all(self, state: str, context: Context = None, *, max_depth: int = 16) -> list[TransitionResult]:
         """Routing steps until the machine stays put (at most ``max_depth``); a failed step ends it."""
         results: list[TransitionResult] = []
         for _ in range(max_depth):
@@ -358,11 +356,7 @@ class StateMachine:
                 return candidate.transition_result
         compiled = self._compiled
         return self._router.direct_move(  # type: ignore[union-attr]
-            state,
-            self._kernel.atoms(state),
-            compiled.states[target],
-            compiled.states,
-            compiled.history_parents,
+            state, self._kernel.atoms(state), compiled.states[target], compiled.states, compiled.history_parents
         )
 
     # ------------------------------------------------------------------------ queries

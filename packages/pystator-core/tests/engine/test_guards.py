@@ -29,9 +29,7 @@ def _machine(build: Callable[..., StateMachine], *guards: Any) -> StateMachine:
 
 def test_registered_sync_guard(run: Any, build: Callable[..., StateMachine]) -> None:
     machine = _machine(build, "is_full_fill")
-    machine.guard_registry.register(
-        "is_full_fill", lambda ctx: ctx.get("fill_qty", 0) >= ctx.get("order_qty", 1)
-    )
+    machine.guard_registry.register("is_full_fill", lambda ctx: ctx.get("fill_qty", 0) >= ctx.get("order_qty", 1))
     assert run(machine, "a", "go", {"fill_qty": 100, "order_qty": 100}).success
     rejected = run(machine, "a", "go", {"fill_qty": 1, "order_qty": 100})
     assert not rejected.success
@@ -53,9 +51,7 @@ def test_truthy_return_values_count(run: Any, build: Callable[..., StateMachine]
     assert not run(machine, "a", "go", {"items": []}).success
 
 
-def test_all_guards_must_pass_and_the_first_failure_is_reported(
-    run: Any, build: Callable[..., StateMachine]
-) -> None:
+def test_all_guards_must_pass_and_the_first_failure_is_reported(run: Any, build: Callable[..., StateMachine]) -> None:
     calls: list[str] = []
     machine = _machine(build, "one", "two", "three")
     for name, verdict in (("one", True), ("two", False), ("three", True)):
@@ -65,9 +61,7 @@ def test_all_guards_must_pass_and_the_first_failure_is_reported(
     assert calls == ["one", "two"]  # evaluation stops at the first failure
 
 
-def test_guards_failed_lists_the_rejection_of_every_candidate(
-    run: Any, build: Callable[..., StateMachine]
-) -> None:
+def test_guards_failed_lists_the_rejection_of_every_candidate(run: Any, build: Callable[..., StateMachine]) -> None:
     machine = build(
         [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "c"}],
         [
