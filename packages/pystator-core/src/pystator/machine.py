@@ -25,8 +25,8 @@ from pystator.engine.loading import load_mapping, parse_config, validation_error
 from pystator.engine.parallel import ParallelConfiguration, format_atoms
 from pystator.engine.queries import available_transitions, state_info
 from pystator.engine.regions import region_results
-from pystator.engine.routing import compile_router
 from pystator.engine.reserved import HISTORY_KEY
+from pystator.engine.routing import compile_router
 from pystator.engine.views import StateInfo, TransitionInfo
 from pystator.errors import InvalidStateError, UndefinedStateError
 from pystator.event import Event
@@ -210,7 +210,8 @@ class StateMachine:
                 memo = node.static_results.get(trigger)
                 if memo is not None:
                     return memo
-        return drive_sync(self._kernel.start(current_state, trigger, context))
+        outcome = self._kernel.start(current_state, trigger, context)
+        return outcome if type(outcome) is TransitionResult else drive_sync(outcome)  # type: ignore[arg-type]
 
     async def aprocess(
         self, current_state: str, trigger: str | Event, context: Context = None
@@ -222,7 +223,8 @@ class StateMachine:
                 memo = node.static_results.get(trigger)
                 if memo is not None:
                     return memo
-        return await drive_async(self._kernel.start(current_state, trigger, context))
+        outcome = self._kernel.start(current_state, trigger, context)
+        return outcome if type(outcome) is TransitionResult else await drive_async(outcome)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------------ sessions
 
@@ -270,14 +272,16 @@ class StateMachine:
         """Process ``event`` in a parallel configuration; one result per transition fired (per
         region), or the single failure / no-op result when none fired."""
         state, trace = str(config), Trace()
-        result = drive_sync(self._kernel.start(state, event, context, trace))
+        outcome = self._kernel.start(state, event, context, trace)
+        result = outcome if isinstance(outcome, TransitionResult) else drive_sync(outcome)
         return self._parallel_outcome(state, result, trace, context)
 
     async def aprocess_parallel(
         self, config: ParallelConfiguration | str, event: str | Event, context: Context = None
     ) -> tuple[ParallelConfiguration, list[TransitionResult]]:
         state, trace = str(config), Trace()
-        result = await drive_async(self._kernel.start(state, event, context, trace))
+        outcome = self._kernel.start(state, event, context, trace)
+        result = outcome if isinstance(outcome, TransitionResult) else await drive_async(outcome)
         return self._parallel_outcome(state, result, trace, context)
 
     def _parallel_outcome(
@@ -300,7 +304,8 @@ class StateMachine:
     def route(self, state: str, context: Context = None) -> TransitionResult | None:
         """One when-routing step from ``state`` (see ``pystator.engine.routing``); None when the
         machine stays where it is."""
-        taken = drive_sync(self._kernel.eventless(state, context))
+        pending = self._kernel.eventless(state, context)
+        taken = drive_sync(pending) if pending is not None else None
         if taken is not None:
             return taken
         target = self._route_target(state, context)
@@ -309,7 +314,8 @@ class StateMachine:
         return self._routed(state, target, self.evaluate_destination(state, target, context))
 
     async def aroute(self, state: str, context: Context = None) -> TransitionResult | None:
-        taken = await drive_async(self._kernel.eventless(state, context))
+        pending = self._kernel.eventless(state, context)
+        taken = await drive_async(pending) if pending is not None else None
         if taken is not None:
             return taken
         target = self._route_target(state, context)
@@ -317,7 +323,9 @@ class StateMachine:
             return None
         return self._routed(state, target, await self.aevaluate_destination(state, target, context))
 
-    def route_all(self, state: str, context: Context = None, *, max_depth: int = 16) -> list[TransitionResult]:
+    def route_all(
+        self, state: str, context: Context = None, *, max_depth: int = 16
+    ) -> list[TransitionResult]:
         """Routing steps until the machine stays put (at most ``max_depth``); a failed step ends it."""
         results: list[TransitionResult] = []
         for _ in range(max_depth):
@@ -356,7 +364,11 @@ class StateMachine:
                 return candidate.transition_result
         compiled = self._compiled
         return self._router.direct_move(  # type: ignore[union-attr]
-            state, self._kernel.atoms(state), compiled.states[target], compiled.states, compiled.history_parents
+            state,
+            self._kernel.atoms(state),
+            compiled.states[target],
+            compiled.states,
+            compiled.history_parents,
         )
 
     # ------------------------------------------------------------------------ queries
@@ -406,13 +418,15 @@ class StateMachine:
         self, state: str, destination: str, context: Context = None
     ) -> DestinationCheckResult:
         """Which triggers lead from ``state`` to ``destination`` (guards applied, nothing executed)."""
-        return evaluate_destination(self._compiled, self._kernel, self.process, state, destination, context)
+        return evaluate_destination(
+            self._compiled, self._kernel, self.process, state=state, destination=destination, context=context
+        )
 
     async def aevaluate_destination(
         self, state: str, destination: str, context: Context = None
     ) -> DestinationCheckResult:
         return await aevaluate_destination(
-            self._compiled, self._kernel, self.aprocess, state, destination, context
+            self._compiled, self._kernel, self.aprocess, state=state, destination=destination, context=context
         )
 
     def can_transition_to(self, state: str, destination: str, context: Context = None) -> bool:

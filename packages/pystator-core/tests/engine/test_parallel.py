@@ -49,7 +49,14 @@ def test_an_event_moves_only_the_region_that_handles_it(run: Any, desk: StateMac
 def test_one_event_can_move_several_regions_in_one_step(run: Any, desk: StateMachine) -> None:
     result = run(desk, START, "step")
     assert result.target_state == "trading[orders=working,risk=breached]"
-    assert result.all_actions == ("exit_normal", "exit_idle", "orders_step", "risk_step", "enter_working", "alert")
+    assert result.all_actions == (
+        "exit_normal",
+        "exit_idle",
+        "orders_step",
+        "risk_step",
+        "enter_working",
+        "alert",
+    )
 
 
 def test_process_parallel_reports_each_region(run: Any, desk: StateMachine) -> None:
@@ -67,7 +74,9 @@ def test_process_parallel_reports_each_region(run: Any, desk: StateMachine) -> N
     assert results[1].all_actions == ("exit_normal", "risk_step", "alert")
 
 
-def test_process_parallel_accepts_the_stored_string_and_returns_the_failure(run: Any, desk: StateMachine) -> None:
+def test_process_parallel_accepts_the_stored_string_and_returns_the_failure(
+    run: Any, desk: StateMachine
+) -> None:
     config, results = run.call(
         lambda: desk.process_parallel(START, "complete"), lambda: desk.aprocess_parallel(START, "complete")
     )
@@ -143,7 +152,9 @@ def test_unknown_state_in_a_stored_form(run: Any, desk: StateMachine) -> None:
         run(desk, "trading[orders=nope,risk=normal]", "submit")
 
 
-def test_a_bare_parallel_state_name_means_every_region_at_its_initial_state(run: Any, desk: StateMachine) -> None:
+def test_a_bare_parallel_state_name_means_every_region_at_its_initial_state(
+    run: Any, desk: StateMachine
+) -> None:
     assert run(desk, "trading", "submit").target_state == "trading[orders=working,risk=normal]"
 
 

@@ -39,7 +39,8 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
         node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
         node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
     transitions = tuple(
-        _compile_transition(i, t, states, tree, binding, normalizer) for i, t in enumerate(config.transitions)
+        _compile_transition(i, t, states=states, tree=tree, binding=binding, normalizer=normalizer)
+        for i, t in enumerate(config.transitions)
     )
     timeouts = _timeout_transitions(states, len(transitions))
     _attach_timers(states, transitions)
@@ -92,6 +93,7 @@ def _context_validator(config: MachineConfig) -> Any:
 def _compile_transition(
     index: int,
     definition: TransitionDef,
+    *,
     states: dict[str, Node],
     tree: StateTree,
     binding: GuardBinding,
@@ -190,7 +192,7 @@ def _state(states: dict[str, Node], name: str, path: str) -> Node:
 
 def _timeout_transitions(states: dict[str, Node], first_index: int) -> tuple[CompiledTransition, ...]:
     """A state ``timeout`` behaves as a guardless transition on the reserved timeout trigger."""
-    compiled = []
+    compiled: list[CompiledTransition] = []
     for node in states.values():
         timeout = node.definition.timeout
         if timeout is None:

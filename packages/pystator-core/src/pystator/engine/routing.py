@@ -43,7 +43,9 @@ class Router:
 
     __slots__ = ("auto_route", "default", "routes")
 
-    def __init__(self, routes: tuple[tuple[Node, Predicate], ...], default: Node | None, auto_route: bool) -> None:
+    def __init__(
+        self, routes: tuple[tuple[Node, Predicate], ...], default: Node | None, auto_route: bool
+    ) -> None:
         self.routes = routes
         self.default = default
         self.auto_route = auto_route
@@ -59,7 +61,11 @@ class Router:
 
     @staticmethod
     def direct_move(
-        state: str, atoms: tuple[Node, ...], target: Node, states: Mapping[str, Node], history_parents: frozenset[Node]
+        state: str,
+        atoms: tuple[Node, ...],
+        target: Node,
+        states: Mapping[str, Node],
+        history_parents: frozenset[Node],
     ) -> TransitionResult:
         """Move to ``target`` without a defined transition: exit and enter actions only."""
         transition = CompiledTransition(-1)
