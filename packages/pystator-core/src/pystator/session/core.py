@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from pystator.actions import ActionExecutor, ActionRegistry, ExecutionResult
 from pystator.engine.history import merge_history
 from pystator.event import Event
 from pystator.result import TransitionResult
@@ -34,6 +33,7 @@ from pystator.session.snapshot import build_snapshot, read_snapshot
 if TYPE_CHECKING:
     from typing import Self
 
+    from pystator.actions import ActionExecutor, ActionRegistry, ExecutionResult
     from pystator.destination import DestinationCheckResult
     from pystator.hooks import TransitionObserver
     from pystator.machine import StateMachine
@@ -492,7 +492,9 @@ class EntitySession:
         registry = self._machine.action_registry
         cached = self._executors
         if cached is None or cached[0] is not registry:
-            cached = self._executors = (registry, ActionExecutor(registry, log_execution=True))
+            from pystator.actions import ActionExecutor  # on first use: import pystator stays light
+
+            cached = self._executors = (registry, ActionExecutor(registry))
         return cached[1]
 
 
