@@ -252,3 +252,17 @@ async def test_repr_names_machine_entity_and_state(load: Load) -> None:
         repr(session)
         == "EntitySession(machine='order_management', entity_id='e-1', state='pending', version=0)"
     )
+
+
+async def test_destination_checks_with_async_guards(load: Load) -> None:
+    machine = load("guarded")
+
+    async def may_cancel(ctx: Any) -> bool:
+        return bool(ctx.get("allowed"))
+
+    machine.guard_registry.register("may_cancel", may_cancel)
+    session = machine.create()
+    assert not await session.acan_transition_to("cancelled")
+    check = await session.aevaluate_destination("cancelled", context_overrides={"allowed": True})
+    assert check.allowed and check.triggers == ["cancel"]
+    assert (await session.asend("cancel", allowed=True)).target_state == "cancelled"

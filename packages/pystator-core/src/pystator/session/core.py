@@ -65,12 +65,13 @@ class EntitySession:
 
     Besides the members documented here, each session has an ``is_<state>`` property per state and
     a ``<trigger>(**payload)`` method per trigger of its machine (see ``pystator.session.members``;
-    ``session_protocol_source(machine)`` writes a typed Protocol of them for type checkers).
+    ``session_stub_source(machine)`` writes a typed declaration of them for type checkers).
     """
 
     __slots__ = (
         "__weakref__",
         "_current",
+        "_entity_id",
         "_execute_actions",
         "_executor",
         "_executors",
@@ -81,10 +82,9 @@ class EntitySession:
         "_machine",
         "_observer",
         "_queue",
-        "entity_id",
     )
 
-    entity_id: str
+    _entity_id: str
     _machine: StateMachine
     _current: _Current
     _execute_actions: bool
@@ -122,7 +122,7 @@ class EntitySession:
         start = dict(context or {})
         entry = initial_entry(machine, state)
         self._initial = entry
-        if execute_actions and entry.all_action_specs:
+        if self._execute_actions and entry.all_action_specs:
             execution = self._executor_for().execute(entry, start)
             self._last_execution = execution
             start = execution.context
@@ -139,7 +139,7 @@ class EntitySession:
         if entity_id is not None and (not isinstance(entity_id, str) or not entity_id):
             raise TypeError(f"entity_id: expected a non-empty string, got {entity_id!r}")
         self._machine = machine
-        self.entity_id = entity_id if entity_id is not None else str(uuid.uuid4())
+        self._entity_id = entity_id if entity_id is not None else str(uuid.uuid4())
         self._execute_actions = bool(execute_actions) or executor is not None
         self._executor = executor
         self._executors = None
@@ -151,6 +151,10 @@ class EntitySession:
         self._initial = None
 
     # ------------------------------------------------------------------ reading
+
+    @property
+    def entity_id(self) -> str:
+        return self._entity_id
 
     @property
     def machine(self) -> StateMachine:
@@ -226,6 +230,19 @@ class EntitySession:
 
     def can_transition_to(self, destination: str, context_overrides: Mapping[str, Any] | None = None) -> bool:
         return self.evaluate_destination(destination, context_overrides).allowed
+
+    async def aevaluate_destination(
+        self, destination: str, context_overrides: Mapping[str, Any] | None = None
+    ) -> DestinationCheckResult:
+        """``evaluate_destination`` with async guards awaited."""
+        current = self._current
+        context = {**current.context, **context_overrides} if context_overrides else current.context
+        return await self._machine.aevaluate_destination(current.state, destination, context)
+
+    async def acan_transition_to(
+        self, destination: str, context_overrides: Mapping[str, Any] | None = None
+    ) -> bool:
+        return (await self.aevaluate_destination(destination, context_overrides)).allowed
 
     def __repr__(self) -> str:
         current = self._current
