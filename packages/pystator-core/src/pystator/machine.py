@@ -21,9 +21,9 @@ from pystator.engine.drivers import drive_async, drive_sync
 from pystator.engine.guards import GuardBinding
 from pystator.engine.hierarchy import active_states
 from pystator.engine.kernel import Kernel, Trace
-from pystator.engine.loading import load_mapping, parse_config, validation_errors
+from pystator.engine.loading import gc_paused, load_mapping, parse_config, validation_errors
 from pystator.engine.parallel import ParallelConfiguration, format_atoms
-from pystator.engine.queries import available_transitions, state_info
+from pystator.engine.queries import available_transitions, state_info, transition_info
 from pystator.engine.regions import region_results
 from pystator.engine.reserved import HISTORY_KEY
 from pystator.engine.routing import compile_router
@@ -61,7 +61,8 @@ class StateMachine:
             strict=config.meta.effective_strict_guard_registry,
         )
         self._actions = actions if actions is not None else ActionRegistry()
-        self._compiled = compile_machine(config, self._binding)
+        with gc_paused():
+            self._compiled = compile_machine(config, self._binding)
         self._kernel = Kernel(self._compiled)
         self._states = self._compiled.states
         self._normalized = self._compiled.normalizer is not None
@@ -82,7 +83,9 @@ class StateMachine:
     ) -> StateMachine:
         """Build from a loaded YAML/JSON mapping; ``ConfigurationError`` lists every problem."""
         base = Path(base_path) if base_path is not None else None
-        return cls(parse_config(data, base_path=base), **registries)
+        with gc_paused():
+            config = parse_config(data, base_path=base)
+        return cls(config, **registries)
 
     @classmethod
     def from_yaml(cls, path: str | Path, **registries: Any) -> StateMachine:
@@ -138,7 +141,7 @@ class StateMachine:
 
     @property
     def transitions(self) -> list[TransitionInfo]:
-        return [t.info for t in self._compiled.transitions if t.info is not None]
+        return [transition_info(t) for t in self._compiled.transitions if t.definition is not None]
 
     @property
     def terminal_states(self) -> list[str]:

@@ -17,7 +17,6 @@ from pystator.engine.hierarchy import default_atoms, find_lcca
 from pystator.engine.nodes import Candidate, CompiledTransition, Node
 from pystator.engine.reserved import after_trigger, timeout_trigger
 from pystator.engine.tree import StateTree, build_tree
-from pystator.engine.views import TransitionInfo
 from pystator.errors import ConfigurationError
 from pystator.result import TimerSpec
 
@@ -99,7 +98,6 @@ def _compile_transition(
     binding: GuardBinding,
     normalizer: Callable[[str], str] | None,
 ) -> CompiledTransition:
-    path = f"transitions[{index}]"
     transition = CompiledTransition(index)
     transition.definition = definition
     trigger = definition.trigger
@@ -107,36 +105,29 @@ def _compile_transition(
     transition.after_ms = definition.after
     transition.auto = definition.auto
     transition.internal = definition.internal
-    transition.sources = _resolve_sources(definition.sources, states, path)
-    _resolve_dest(transition, definition.dest, states, path)
+    transition.sources = _resolve_sources(definition.source, states, index)
+    _resolve_dest(transition, definition.dest, states, index)
     if definition.region is not None:
         region = tree.regions.get(definition.region)
         if region is None:
-            raise ConfigurationError(f"{path}.region: unknown region {definition.region!r}")
+            raise ConfigurationError(f"transitions[{index}].region: unknown region {definition.region!r}")
         transition.region = region
-    transition.guards = compile_guards(list(definition.guards), binding, path=f"{path}.guards")
-    transition.actions = plan_actions(definition.actions, "transition", None)
-    cause = transition.trigger or (f"after {definition.after}ms" if definition.after else "auto")
-    transition.label = f"{cause}: {','.join(s.name for s in transition.sources)} -> {definition.dest}"
-    transition.info = TransitionInfo(
-        trigger=transition.trigger,
-        source=frozenset(s.name for s in transition.sources),
-        dest=definition.dest,
-        guards=tuple(g.label for g in transition.guards),
-        actions=tuple(a.name for a in transition.actions),
-        after_ms=definition.after,
-        auto=definition.auto,
-        internal=definition.internal,
-        region=definition.region,
-        description=definition.description,
-        index=index,
-        metadata=dict(definition.metadata),
-        definition=definition,
-    )
+    if definition.guards:
+        transition.guards = compile_guards(definition.guards, binding, path=f"transitions[{index}].guards")
+    if definition.actions:
+        transition.actions = plan_actions(definition.actions, "transition", None)
     return transition
 
 
-def _resolve_sources(sources: tuple[str, ...], states: dict[str, Node], path: str) -> tuple[Node, ...]:
+def _resolve_sources(written: str | list[str], states: dict[str, Node], index: int) -> tuple[Node, ...]:
+    path = f"transitions[{index}]"
+    if isinstance(written, str):
+        node = states.get(written)
+        if node is not None:
+            return (node,)
+        sources: list[str] = [written]
+    else:
+        sources = written
     resolved: dict[Node, None] = {}
     for source in sources:
         if source == "*":
@@ -160,10 +151,15 @@ def _resolve_sources(sources: tuple[str, ...], states: dict[str, Node], path: st
 
 
 def _resolve_dest(
-    transition: CompiledTransition, dest: str | None, states: dict[str, Node], path: str
+    transition: CompiledTransition, dest: str | None, states: dict[str, Node], index: int
 ) -> None:
     if dest is None:
         return
+    node = states.get(dest)
+    if node is not None:
+        transition.target = node
+        return
+    path = f"transitions[{index}]"
     if dest.startswith("H"):
         deep = dest.startswith("H*(")
         parent = _state(states, dest[3 if deep else 2 : -1], f"{path}.dest")
@@ -199,9 +195,8 @@ def _timeout_transitions(states: dict[str, Node], first_index: int) -> tuple[Com
             continue
         transition = CompiledTransition(first_index + len(compiled))
         transition.sources = (node,)
-        transition.target = _state(states, timeout.destination, f"state {node.name!r}.timeout.destination")
+        transition.target = _state(states, timeout.destination, f"states.{node.name}.timeout.destination")
         transition.timer_triggers = (timeout_trigger(node.name),)
-        transition.label = f"timeout: {node.name} -> {timeout.destination}"
         compiled.append(transition)
         delay = round(timeout.seconds * 1000)
         trigger = timeout_trigger(node.name)

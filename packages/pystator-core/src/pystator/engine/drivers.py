@@ -1,10 +1,10 @@
 """The two thin drivers of the kernel: synchronous and asynchronous.
 
 ``Kernel.start`` returns a ``TransitionResult`` when it could finish synchronously, or a generator
-that yields guard awaitables; the drivers run such a generator. ``drive_async`` awaits each and sends the verdict back (an exception is
-thrown back in, so the kernel handles it exactly like a synchronous one); ``drive_sync`` refuses:
-it closes the awaitable and throws ``AsyncGuardInSyncCall`` into the kernel, which reports the
-async guard by name.
+that yields guard awaitables; the drivers run such a generator. ``drive_async`` awaits each
+awaitable and sends the verdict back (an exception is thrown back in, so the kernel handles it
+exactly like a synchronous one); ``drive_sync`` refuses: it closes the awaitable and throws
+``AsyncGuardInSyncCall`` into the kernel, which reports the async guard by name.
 """
 
 from __future__ import annotations

@@ -70,7 +70,6 @@ class Router:
         """Move to ``target`` without a defined transition: exit and enter actions only."""
         transition = CompiledTransition(-1)
         transition.target = target
-        transition.label = f"route: -> {target.name}"
         source = atoms[0] if len(atoms) == 1 else _top(atoms[0])
         candidate = Candidate(transition, source, find_lcca(source, target), stays=False)
         step = microstep(atoms, (candidate,), states, history_parents, None)
