@@ -127,3 +127,36 @@ async def test_a_strict_executor_raises_before_anything_changes(load: Load, driv
     with pytest.raises(ActionNotFoundError, match="relay_events"):
         await driver.send(session, "relay")
     assert session.current_state == "counting" and session.version == 0 and session.history == []
+
+
+def test_initial_entry_plans_every_entered_state_and_its_timers() -> None:
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"machine_name": "entry", "version": "1", "strict_mode": True},
+            "states": [
+                {"name": "outer", "type": "initial", "initial_child": "inner", "on_enter": ["outer_in"]},
+                {
+                    "name": "inner",
+                    "type": "stable",
+                    "parent": "outer",
+                    "on_enter": ["inner_in"],
+                    "timeout": {"seconds": 5, "destination": "late"},
+                },
+                {"name": "late", "type": "terminal"},
+            ],
+            "transitions": [{"after": "30s", "source": "inner", "dest": "late"}],
+        }
+    )
+    session = machine.create()
+    entry = session.initial_result
+    assert entry is not None
+    assert session.current_state == "inner"
+    assert (entry.source_state, entry.target_state, entry.trigger) == ("", "inner", "__initial__")
+    assert [(s.name, s.state, s.phase) for s in entry.on_enter_actions] == [
+        ("outer_in", "outer", "enter"),
+        ("inner_in", "inner", "enter"),
+    ]
+    assert sorted((t.kind, t.delay_ms) for t in entry.timers_to_start) == [
+        ("after", 30_000),
+        ("timeout", 5_000),
+    ]

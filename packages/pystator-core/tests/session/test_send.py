@@ -266,3 +266,30 @@ async def test_destination_checks_with_async_guards(load: Load) -> None:
     check = await session.aevaluate_destination("cancelled", context_overrides={"allowed": True})
     assert check.allowed and check.triggers == ["cancel"]
     assert (await session.asend("cancel", allowed=True)).target_state == "cancelled"
+
+
+async def test_a_fired_timer_is_sent_like_any_trigger(driver: Driver) -> None:
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"machine_name": "timed", "version": "1", "strict_mode": True},
+            "states": [
+                {"name": "waiting", "type": "initial"},
+                {"name": "working", "type": "stable"},
+                {"name": "expired", "type": "terminal"},
+            ],
+            "transitions": [
+                {"after": "30s", "source": "waiting", "dest": "expired"},
+                {"trigger": "start", "source": "waiting", "dest": "working"},
+            ],
+        }
+    )
+    session = machine.create()
+    assert session.initial_result is not None
+    (timer,) = session.initial_result.timers_to_start
+    stale = machine.create()
+    started = await driver.send(stale, "start")
+    assert started.timers_to_cancel == ("waiting",)
+    late = await driver.send(stale, timer.trigger)
+    assert late.is_no_op and stale.current_state == "working" and len(stale.history) == 1
+    fired = await driver.send(session, timer.trigger)
+    assert fired.target_state == "expired" and session.is_final

@@ -1,8 +1,9 @@
 """The initial entry: where a new session rests and the ``on_enter`` actions of getting there.
 
 Entering a configuration from nothing enters every active state, outermost first (document order),
-so the planned actions are the ``on_enter`` entries of each, parents before children. The result is
-a ``TransitionResult`` with ``source_state=""`` and trigger ``INITIAL_TRIGGER``.
+so the planned actions are the ``on_enter`` entries of each, parents before children, and the timers
+to start are those of every active state (``after`` transitions, ``timeout``). The result is a
+``TransitionResult`` with ``source_state=""`` and trigger ``INITIAL_TRIGGER``.
 """
 
 from __future__ import annotations
@@ -45,4 +46,5 @@ def initial_entry(machine: StateMachine, state: str) -> TransitionResult:
         trigger=INITIAL_TRIGGER,
         on_enter_actions=enter,
         metadata={"initial": True},
+        timers_to_start=machine.timers_for(state),
     )
