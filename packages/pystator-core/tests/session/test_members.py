@@ -140,3 +140,24 @@ def test_type_checker_sees_the_stub_members(tmp_path: Path) -> None:
     assert lines == [
         'use_it.py:9: error: "OrderManagementSession" has no attribute "no_such_trigger"  [attr-defined]'
     ], completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("order_management", "OrderManagementSession"),
+        ("Order management v2", "OrderManagementV2Session"),
+        ("", "MachineSession"),
+        ("3d-printer", "Machine3dPrinterSession"),
+    ],
+)
+def test_class_names_are_identifiers(name: str, expected: str) -> None:
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"machine_name": name, "version": "1"},
+            "states": [{"name": "a", "type": "initial"}, {"name": "b", "type": "terminal"}],
+            "transitions": [{"trigger": "go", "source": "a", "dest": "b"}],
+        }
+    )
+    assert session_class_name(machine) == expected
+    assert type(machine.create()).__name__ == expected

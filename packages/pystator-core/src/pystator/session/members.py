@@ -11,6 +11,7 @@ are not generated: use ``session.is_in(state)`` / ``session.send(trigger)`` for 
 from __future__ import annotations
 
 import keyword
+import re
 import threading
 import weakref
 from collections.abc import Callable
@@ -30,8 +31,11 @@ _CLASSES_LOCK = threading.Lock()
 
 
 def session_class_name(machine: StateMachine) -> str:
-    """``order_management`` -> ``OrderManagementSession`` (the name the generated class gets)."""
-    label = "".join(part.capitalize() for part in (machine.name or "machine").split("_") if part)
+    """``order_management`` -> ``OrderManagementSession`` (the name the generated class gets);
+    any run of characters other than ASCII letters and digits separates words."""
+    label = "".join(
+        part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", machine.name or "machine") if part
+    )
     if not label or not label[0].isalpha():
         label = f"Machine{label}"
     return f"{label}Session"
