@@ -11,6 +11,7 @@ from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
+from pystator.config import validate_config
 from pystator.destination import DestinationCandidate, DestinationCheckResult
 from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
@@ -128,4 +129,5 @@ __all__ = [
     "compile_expression",
     "to_dot",
     "to_mermaid",
+    "validate_config",
 ]
