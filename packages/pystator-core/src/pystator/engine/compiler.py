@@ -35,8 +35,10 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
     for node in states.values():
-        node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
-        node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
+        if node.definition.on_enter:
+            node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
+        if node.definition.on_exit:
+            node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
     transitions = tuple(
         _compile_transition(i, t, states=states, tree=tree, binding=binding, normalizer=normalizer)
         for i, t in enumerate(config.transitions)
