@@ -124,7 +124,8 @@ def decode_object(text: str | bytes | None, *, entity_id: str, column: str) -> d
 
 
 def encode_timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
+    """UTC ISO-8601 with microseconds always present, so that stored texts sort like the instants."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def decode_timestamp(value: str | bytes | datetime | None, *, entity_id: str, column: str) -> datetime:

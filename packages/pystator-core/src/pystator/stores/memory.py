@@ -2,7 +2,8 @@
 
 Values are kept as JSON text, exactly as the durable backends keep them: what you read back is a
 fresh copy, a context that is not JSON is refused at write time, and the store behaves like the
-others in every test of the conformance suite. The async methods run the sync ones directly (no I/O).
+others in every test of the conformance suite. The async twins run the sync methods inline: there
+is no I/O to wait for.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
+from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
 
@@ -70,7 +72,7 @@ def _json_object(value: Mapping[str, Any] | None, field: str) -> str:
     return codec.encode_json(value, field=field) if value else _EMPTY_OBJECT
 
 
-class InMemoryStateStore:
+class InMemoryStateStore(AsyncTwins):
     """All store protocols in memory (``FullStateStore``); one lock makes every write atomic."""
 
     def __init__(self, *, clock: Callable[[], datetime] = codec.utc_now) -> None:
@@ -172,35 +174,6 @@ class InMemoryStateStore:
         row.state, row.version, row.metadata, row.updated_at = state, row.version + 1, metadata, now
         return row.version
 
-    async def aget_state(self, entity_id: str) -> str | None:
-        return self.get_state(entity_id)
-
-    async def aset_state(
-        self, entity_id: str, state: str, *, metadata: Mapping[str, Any] | None = None
-    ) -> None:
-        self.set_state(entity_id, state, metadata=metadata)
-
-    async def aget_context(self, entity_id: str) -> dict[str, Any]:
-        return self.get_context(entity_id)
-
-    async def aset_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
-        self.set_context(entity_id, ctx)
-
-    async def aget_state_versioned(self, entity_id: str) -> tuple[str | None, int]:
-        return self.get_state_versioned(entity_id)
-
-    async def aset_state_versioned(
-        self,
-        entity_id: str,
-        state: str,
-        *,
-        expected_version: int | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> int:
-        return self.set_state_versioned(
-            entity_id, state, expected_version=expected_version, metadata=metadata
-        )
-
     # ------------------------------------------------------------------ batch
 
     def get_states(self, entity_ids: Iterable[str]) -> dict[str, str]:
@@ -221,17 +194,6 @@ class InMemoryStateStore:
         with self._lock:
             now = self._clock()
             return {eid: self._write_state(eid, state, None, encoded, now) for eid, state in states.items()}
-
-    async def aget_states(self, entity_ids: Iterable[str]) -> dict[str, str]:
-        return self.get_states(entity_ids)
-
-    async def aload_entities(self, entity_ids: Iterable[str]) -> dict[str, EntityRecord]:
-        return self.load_entities(entity_ids)
-
-    async def aset_states(
-        self, states: Mapping[str, str], *, metadata: Mapping[str, Any] | None = None
-    ) -> dict[str, int]:
-        return self.set_states(states, metadata=metadata)
 
     # ------------------------------------------------------------------ queries
 
@@ -258,14 +220,6 @@ class InMemoryStateStore:
                     counts[row.state] = counts.get(row.state, 0) + 1
         return counts
 
-    async def alist_entities(
-        self, machine: str, *, state: str | None = None, limit: int = 100, after: str | None = None
-    ) -> EntityPage:
-        return self.list_entities(machine, state=state, limit=limit, after=after)
-
-    async def acount_by_state(self, machine: str) -> dict[str, int]:
-        return self.count_by_state(machine)
-
     # ------------------------------------------------------------------ audit
 
     def history(self, entity_id: str, *, after_version: int = 0, limit: int = 100) -> list[TransitionRecord]:
@@ -278,14 +232,6 @@ class InMemoryStateStore:
         with self._lock:
             row = self._history.get(entity_id, {}).get(version)
             return None if row is None else self._transition(entity_id, row)
-
-    async def ahistory(
-        self, entity_id: str, *, after_version: int = 0, limit: int = 100
-    ) -> list[TransitionRecord]:
-        return self.history(entity_id, after_version=after_version, limit=limit)
-
-    async def aget_transition(self, entity_id: str, version: int) -> TransitionRecord | None:
-        return self.get_transition(entity_id, version)
 
     # ------------------------------------------------------------------ transactional
 
@@ -383,29 +329,10 @@ class InMemoryStateStore:
             rows.sort(key=lambda item: item[1].timestamp)
             return [self._transition(eid, row) for eid, row in rows[:limit]]
 
-    async def aload_entity(self, entity_id: str) -> EntityRecord | None:
-        return self.load_entity(entity_id)
-
-    async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
-        return self.commit_transition(commit)
-
-    async def amark_actions(
-        self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
-    ) -> TransitionRecord:
-        return self.mark_actions(entity_id, version, outcomes)
-
-    async def apending_action_records(
-        self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
-    ) -> list[TransitionRecord]:
-        return self.pending_action_records(machine=machine, before=before, limit=limit)
-
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
         """Nothing to release; present so that every store can be closed the same way."""
-
-    async def aclose(self) -> None:
-        """Nothing to release."""
 
     def clear(self) -> None:
         """Forget every entity and all history."""
