@@ -7,6 +7,7 @@ distribution) is imported here.
 
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.clock import Clock, SystemClock
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -19,6 +20,7 @@ from pystator.errors import (
     GuardRejectedError,
     InvalidStateError,
     InvalidTransitionError,
+    SchedulerError,
     StaleVersionError,
     StoreError,
     TerminalStateError,
@@ -29,6 +31,7 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.guards import GuardRegistry
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
+from pystator.scheduler import Scheduler
 
 __all__ = [
     "ActionExecutionError",
@@ -37,6 +40,7 @@ __all__ = [
     "ActionResult",
     "ActionSpec",
     "ActionStatus",
+    "Clock",
     "ConfigurationError",
     "ContextValidationError",
     "EntityNotFoundError",
@@ -48,8 +52,11 @@ __all__ = [
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "Scheduler",
+    "SchedulerError",
     "StaleVersionError",
     "StoreError",
+    "SystemClock",
     "TerminalStateError",
     "TimerSpec",
     "TransitionResult",
