@@ -7,6 +7,7 @@ distribution) is imported here.
 
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.clock import Clock, SystemClock
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -21,6 +22,7 @@ from pystator.errors import (
     GuardRejectedError,
     InvalidStateError,
     InvalidTransitionError,
+    SchedulerError,
     StaleVersionError,
     StoreError,
     TerminalStateError,
@@ -58,6 +60,7 @@ from pystator.stores import (
     TransitionRecord,
     VersionedStateStore,
 )
+from pystator.scheduler import Scheduler
 
 __all__ = [
     "ActionExecutionError",
@@ -78,6 +81,7 @@ __all__ = [
     "AuditStore",
     "BatchStateStore",
     "CommitResult",
+    "Clock",
     "ConfigurationError",
     "ContextStore",
     "ContextValidationError",
@@ -98,9 +102,12 @@ __all__ = [
     "InvalidTransitionError",
     "PlannedAction",
     "QueryableStateStore",
+    "Scheduler",
+    "SchedulerError",
     "StaleVersionError",
     "StateStore",
     "StoreError",
+    "SystemClock",
     "TerminalStateError",
     "TimerSpec",
     "TransactionalStateStore",
