@@ -7,7 +7,10 @@ distribution) is imported here.
 
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.builder import StateMachineBuilder
 from pystator.clock import Clock, SystemClock
+from pystator.destination import DestinationCandidate, DestinationCheckResult
+from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -33,7 +36,9 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
+from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
+from pystator.scheduler import Scheduler
 from pystator.stores import (
     ActionOutcome,
     ActionsStatus,
@@ -60,7 +65,6 @@ from pystator.stores import (
     TransitionRecord,
     VersionedStateStore,
 )
-from pystator.scheduler import Scheduler
 
 __all__ = [
     "ActionExecutionError",
@@ -85,6 +89,8 @@ __all__ = [
     "ConfigurationError",
     "ContextStore",
     "ContextValidationError",
+    "DestinationCandidate",
+    "DestinationCheckResult",
     "EntityNotFoundError",
     "EntityPage",
     "EntityRecord",
@@ -106,6 +112,10 @@ __all__ = [
     "SchedulerError",
     "StaleVersionError",
     "StateStore",
+    "ParallelConfiguration",
+    "StateInfo",
+    "StateMachine",
+    "StateMachineBuilder",
     "StoreError",
     "SystemClock",
     "TerminalStateError",
@@ -113,6 +123,7 @@ __all__ = [
     "TransactionalStateStore",
     "TransitionCommit",
     "TransitionRecord",
+    "TransitionInfo",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
