@@ -37,6 +37,7 @@ from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
+from pystator.orchestrator import ContextValidatorFn, Orchestrator
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 from pystator.scheduler import Scheduler
 from pystator.stores import (
@@ -84,11 +85,12 @@ __all__ = [
     "AsyncVersionedStateStore",
     "AuditStore",
     "BatchStateStore",
-    "CommitResult",
     "Clock",
+    "CommitResult",
     "ConfigurationError",
     "ContextStore",
     "ContextValidationError",
+    "ContextValidatorFn",
     "DestinationCandidate",
     "DestinationCheckResult",
     "EntityNotFoundError",
@@ -106,24 +108,25 @@ __all__ = [
     "InMemoryStateStore",
     "InvalidStateError",
     "InvalidTransitionError",
+    "Orchestrator",
+    "ParallelConfiguration",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
     "StaleVersionError",
-    "StateStore",
-    "ParallelConfiguration",
     "StateInfo",
     "StateMachine",
     "StateMachineBuilder",
+    "StateStore",
     "StoreError",
     "SystemClock",
     "TerminalStateError",
     "TimerSpec",
     "TransactionalStateStore",
     "TransitionCommit",
-    "TransitionRecord",
     "TransitionInfo",
+    "TransitionRecord",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
