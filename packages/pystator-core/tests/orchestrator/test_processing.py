@@ -23,7 +23,6 @@ from pystator import (
 from pystator.actions import ActionExecutor
 from pystator.stores import ActionsStatus
 
-
 Setup = tuple[StateMachine, InMemoryStateStore, GuardRegistry, ActionRegistry, list[dict[str, Any]]]
 
 
