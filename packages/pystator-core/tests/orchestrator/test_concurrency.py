@@ -35,6 +35,7 @@ def test_threads_on_one_entity_lose_no_update(configs: Any) -> None:
     for thread in threads:
         thread.join()
     state, version = store.get_state_versioned("shared")
+    assert state == "on"
     assert version == len(applied) == 320 - len(conflicts)
     assert sorted(applied) == list(range(1, version + 1))  # each version committed exactly once
     assert store.get_context("shared") == {"count": version}
