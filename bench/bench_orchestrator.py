@@ -4,10 +4,11 @@ Each figure runs the whole sandwich per event on a two-state machine flipping on
 load, ``machine.process``, one commit (compare-and-set, history row, idempotency key), and, in the
 "with an action" figures, one registered action plus the ``mark_actions`` write recording its
 outcome. "series" is one entity, one caller, back to back (latency-bound); "fleet" spreads events
-over 1,000 entities with 32 concurrent tasks on the async path. Pools and caches are warmed up before
-timing starts. ``machine.process`` alone is shown
-for reference, and for each durable store the same load + commit without the Orchestrator (the
-overhead is the difference; figures on a busy machine vary run to run, the ratio less). PostgreSQL and Redis are skipped when the server is not reachable.
+over 1,000 entities with 32 concurrent tasks on the async path. Pools and caches are warmed up
+before timing starts. ``machine.process`` alone is shown for reference, and for each durable store
+the same load + commit without the Orchestrator (the overhead is the difference; on a busy machine
+figures vary from run to run, the ratio less). PostgreSQL and Redis are skipped when the server is
+not reachable.
 """
 
 from __future__ import annotations
