@@ -204,12 +204,12 @@ class Orchestrator:
             if committed.duplicate:
                 return self._duplicate(committed, request)
             self._run_sync(self._after_commit(request, result, committed))
-            final_ctx = run_actions(
+            run_actions(
                 self.executor, specs, self._action_keys(request, committed, specs), new_ctx, run
             )
             self._mark(request, committed, run, specs)
             return self._remember(
-                request, steps.decorate_success(result, request, committed.version, run, final_ctx)
+                request, steps.decorate_success(result, request, committed.version, run, new_ctx)
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -301,10 +301,10 @@ class Orchestrator:
                 return self._duplicate(committed, request)
             await self._after_commit(request, result, committed)
             keys = self._action_keys(request, committed, specs)
-            final_ctx = await arun_actions(self.executor, specs, keys, new_ctx, run)
+            await arun_actions(self.executor, specs, keys, new_ctx, run)
             await self._amark(request, committed, run, specs)
             return self._remember(
-                request, steps.decorate_success(result, request, committed.version, run, final_ctx)
+                request, steps.decorate_success(result, request, committed.version, run, new_ctx)
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
