@@ -28,7 +28,7 @@ def test_guide_examples_run(page: str) -> None:
     assert code_blocks
     namespace: dict[str, object] = {"__name__": f"docs_{page.replace('.', '_').replace('-', '_')}"}
     for code in code_blocks:
-        exec(compile(code, f"{page}", "exec"), namespace)  # noqa: S102 - our own documentation
+        exec(compile(code, f"{page}", "exec"), namespace)
 
 
 def test_the_delayed_transition_guide_shows_the_readme_flow() -> None:

@@ -204,9 +204,7 @@ class Orchestrator:
             if committed.duplicate:
                 return self._duplicate(committed, request)
             self._run_sync(self._after_commit(request, result, committed))
-            run_actions(
-                self.executor, specs, self._action_keys(request, committed, specs), new_ctx, run
-            )
+            run_actions(self.executor, specs, self._action_keys(request, committed, specs), new_ctx, run)
             self._mark(request, committed, run, specs)
             return self._remember(
                 request, steps.decorate_success(result, request, committed.version, run, new_ctx)
