@@ -5,6 +5,9 @@ Importing this package is light: nothing optional (web framework, database drive
 distribution) is imported here.
 """
 
+from typing import TYPE_CHECKING
+
+from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
@@ -37,7 +40,6 @@ from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
-from pystator.orchestrator import ContextValidatorFn, Orchestrator
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 from pystator.scheduler import Scheduler
 from pystator.stores import (
@@ -67,8 +69,45 @@ from pystator.stores import (
     VersionedStateStore,
 )
 
+if TYPE_CHECKING:
+    from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
+    from pystator.diagrams import to_dot, to_mermaid
+    from pystator.hooks import (
+        LoggingHook,
+        MetricsCollector,
+        StructuredLoggingHook,
+        TransitionHook,
+        TransitionObserver,
+    )
+    from pystator.orchestrator import ContextValidatorFn, Orchestrator
+    from pystator.sinks import EventSink, MetricSink
+
+# Imported on first access (see pystator._lazy): the executor, hooks, sinks and diagrams.
+__getattr__, __dir__ = lazy_module_attributes(
+    __name__,
+    {
+        "ActionExecutor": "pystator.actions",
+        "BuiltinRegistries": "pystator.actions",
+        "ExecutionResult": "pystator.actions",
+        "builtin_registries": "pystator.actions",
+        "to_dot": "pystator.diagrams",
+        "to_mermaid": "pystator.diagrams",
+        "LoggingHook": "pystator.hooks",
+        "MetricsCollector": "pystator.hooks",
+        "StructuredLoggingHook": "pystator.hooks",
+        "TransitionHook": "pystator.hooks",
+        "TransitionObserver": "pystator.hooks",
+        "EventSink": "pystator.sinks",
+        "MetricSink": "pystator.sinks",
+        "Orchestrator": "pystator.orchestrator",
+        "ContextValidatorFn": "pystator.orchestrator",
+    },
+    globals(),
+)
+
 __all__ = [
     "ActionExecutionError",
+    "ActionExecutor",
     "ActionNotFoundError",
     "ActionOutcome",
     "ActionRegistry",
@@ -85,6 +124,7 @@ __all__ = [
     "AsyncVersionedStateStore",
     "AuditStore",
     "BatchStateStore",
+    "BuiltinRegistries",
     "Clock",
     "CommitResult",
     "ConfigurationError",
@@ -98,6 +138,8 @@ __all__ = [
     "EntityRecord",
     "ErrorCode",
     "Event",
+    "EventSink",
+    "ExecutionResult",
     "ExpressionError",
     "ExpressionEvaluationError",
     "FSMError",
@@ -108,6 +150,9 @@ __all__ = [
     "InMemoryStateStore",
     "InvalidStateError",
     "InvalidTransitionError",
+    "LoggingHook",
+    "MetricSink",
+    "MetricsCollector",
     "Orchestrator",
     "ParallelConfiguration",
     "PlannedAction",
@@ -120,12 +165,15 @@ __all__ = [
     "StateMachineBuilder",
     "StateStore",
     "StoreError",
+    "StructuredLoggingHook",
     "SystemClock",
     "TerminalStateError",
     "TimerSpec",
     "TransactionalStateStore",
     "TransitionCommit",
+    "TransitionHook",
     "TransitionInfo",
+    "TransitionObserver",
     "TransitionRecord",
     "TransitionResult",
     "TransitionTimeoutError",
@@ -133,5 +181,8 @@ __all__ = [
     "UndefinedTriggerError",
     "VersionedStateStore",
     "__version__",
+    "builtin_registries",
     "compile_expression",
+    "to_dot",
+    "to_mermaid",
 ]
