@@ -50,8 +50,9 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.result import TransitionResult
 
-__all__ = ["MAX_STEPS", "Kernel", "Outcome", "Trace"]
+__all__ = ["AUTO_TRIGGER", "MAX_STEPS", "Kernel", "Outcome", "Trace"]
 
+AUTO_TRIGGER = "__auto__"
 MAX_STEPS = 64  # eventless steps (choices, joins, auto transitions) allowed after one event
 _CACHE_LIMIT = 4096
 _EMPTY_CONTEXT: Mapping[str, Any] = MappingProxyType({})
@@ -81,6 +82,7 @@ class Call(Selection):
         state: str,
         name: str,
         atoms: tuple[Node, ...],
+        *,
         leaf: Node | None,
         ctx: Mapping[str, Any],
         trace: Trace | None,
@@ -140,7 +142,7 @@ class Kernel:
     def guard_context(context: Mapping[str, Any] | None, event: Event | None) -> Mapping[str, Any]:
         """The read-only context guards see: the caller's, plus an Event's payload and the Event."""
         if event is None:
-            return _EMPTY_CONTEXT if context is None else MappingProxyType(context)  # type: ignore[arg-type]
+            return _EMPTY_CONTEXT if context is None else MappingProxyType(context)
         merged = dict(context) if context is not None else {}
         merged.update(event.payload)
         merged[EVENT_KEY] = event
@@ -171,7 +173,7 @@ class Kernel:
             refused = self._refusal(state, name, atoms, single)
             if refused is not None:
                 return refused
-        call = Call(state, name, atoms, leaf, self.guard_context(context, event), trace)
+        call = Call(state, name, atoms, leaf=leaf, ctx=self.guard_context(context, event), trace=trace)
         validator = self.machine.validator
         if validator is not None:
             problems = list(validator(call.ctx))
@@ -191,6 +193,26 @@ class Kernel:
         if type(outcome) is Pending:
             return self._resume(call, candidates, outcome)
         return self._chosen(call, outcome)  # type: ignore[arg-type]
+
+    def eventless(
+        self, state: str, context: Mapping[str, Any] | None
+    ) -> Generator[Any, Any, TransitionResult | None] | None:
+        """Take the eventless (``auto``) transitions enabled in ``state`` (trigger ``"__auto__"``);
+        None when there are none (used by when-routing)."""
+        atoms = self.atoms(state)
+        if not any(atom.auto for atom in atoms) or (len(atoms) == 1 and atoms[0].is_terminal):
+            return None
+        call = Call(state, AUTO_TRIGGER, atoms, leaf=None, ctx=self.guard_context(context, None), trace=None)
+        return self._eventless(call)
+
+    def _eventless(self, call: Call) -> Generator[Any, Any, TransitionResult | None]:
+        try:
+            yield from select(call.atoms, None, call.ctx, call)
+        except GuardAbort as abort:
+            return _aborted(call, abort)
+        if not call.candidates:
+            return None
+        return (yield from _finish(self._proceed(call, tuple(call.candidates))))
 
     def _refusal(
         self, state: str, name: str, atoms: tuple[Node, ...], single: Node | None
@@ -389,9 +411,10 @@ class Kernel:
 
 def _finish(outcome: Outcome) -> Steps:
     """Continue with a generator outcome inside another generator."""
-    if type(outcome) is TransitionResult:
+    if isinstance(outcome, TransitionResult):
         return outcome
-    return (yield from outcome)  # type: ignore[misc]
+    result: TransitionResult = yield from outcome
+    return result
 
 
 def _complete(parallel: Node, atoms: tuple[Node, ...]) -> bool:
