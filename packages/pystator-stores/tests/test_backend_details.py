@@ -71,9 +71,9 @@ def test_a_failed_sqlite_commit_rolls_back_the_entity_write(tmp_path: Path) -> N
         store.commit_transition(commit("e", None, "a", context={"n": 1}))
         with sqlite3.connect(store.path) as conn:  # occupy the history slot of version 2
             conn.execute(
-                "INSERT INTO pystator_transitions SELECT entity_id, 2, machine, from_state, to_state, trigger, "
-                "occurred_at, event_id, idempotency_key, context_changes, actions, actions_status, "
-                "action_outcomes, metadata FROM pystator_transitions WHERE entity_id = 'e'"
+                "INSERT INTO pystator_transitions SELECT entity_id, 2, machine, from_state, to_state, "
+                "trigger, occurred_at, event_id, idempotency_key, context_changes, actions, "
+                "actions_status, action_outcomes, metadata FROM pystator_transitions WHERE entity_id = 'e'"
             )
         with pytest.raises(StoreError, match="UNIQUE"):
             store.commit_transition(commit("e", 1, "b", context={"n": 2}))
@@ -127,7 +127,7 @@ async def test_postgres_migrates_itself_on_first_use(fresh_database: str) -> Non
 async def test_an_unreachable_postgres_is_a_store_error_without_the_password() -> None:
     store = PostgresStateStore("postgresql://app:secret@127.0.0.1:1/none", max_size=1)
     try:
-        with pytest.raises(StoreError, match="127.0.0.1:1") as refused:
+        with pytest.raises(StoreError, match=r"127\.0\.0\.1:1") as refused:
             await store.aget_state("e")
         assert "secret" not in str(refused.value)
         assert "secret" not in repr(store)
@@ -216,7 +216,7 @@ async def test_a_corrupted_redis_version_refuses_the_commit_and_writes_nothing(
 def test_an_unreachable_redis_is_a_store_error() -> None:
     store = RedisStateStore("redis://127.0.0.1:1/0", socket_connect_timeout=1)
     try:
-        with pytest.raises(StoreError, match="127.0.0.1:1"):
+        with pytest.raises(StoreError, match=r"127\.0\.0\.1:1"):
             store.get_state("e")
     finally:
         store.close()
