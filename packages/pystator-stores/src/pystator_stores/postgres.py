@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pystator.errors import EntityNotFoundError, StoreError
@@ -174,6 +174,7 @@ class PostgresStateStore(SyncTwins):
             "min_size": min_size,
             "max_size": max_size,
             "command_timeout": command_timeout,
+            "reset": _keep_session,
             **pool_options,
         }
         self._pools: PerLoop[asyncpg.Pool] = PerLoop(self._open_pool)
@@ -245,7 +246,7 @@ class PostgresStateStore(SyncTwins):
 
     async def aset_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
         check_entity_id(entity_id)
-        encoded = codec.encode_json(dict(ctx), field="context")
+        encoded = codec.encode_json(codec.plain(ctx), field="context")
         row = await self._fetchrow(
             "UPDATE pystator_entities SET context = $2::jsonb, updated_at = $3 WHERE entity_id = $1 "
             "RETURNING version",
@@ -271,7 +272,7 @@ class PostgresStateStore(SyncTwins):
         metadata: Mapping[str, Any] | None = None,
     ) -> int:
         check_state_write(entity_id, state, expected_version)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         pool = await self._pool()
         with self._translated():
             return await self._write_state(
@@ -314,7 +315,7 @@ class PostgresStateStore(SyncTwins):
     ) -> dict[str, int]:
         for entity_id, state in states.items():
             check_state_write(entity_id, state, None)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         now = self._clock()
         pool = await self._pool()
         with self._translated():
@@ -381,9 +382,9 @@ class PostgresStateStore(SyncTwins):
         return None if row is None else _entity(row)
 
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
-        context = codec.encode_json(dict(commit.context), field="context")
-        metadata = codec.encode_json(dict(commit.metadata), field="metadata")
-        changes = codec.encode_json(dict(commit.context_changes), field="context_changes")
+        context = codec.encode_json(codec.plain(commit.context), field="context")
+        metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+        changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
         actions = codec.encode_actions(commit.actions)
         status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
         now = commit.timestamp or self._clock()
@@ -416,32 +417,7 @@ class PostgresStateStore(SyncTwins):
                 row = await pool.fetchrow(_COMMIT, *args)
         if row["applied_version"] is not None:
             version = int(row["applied_version"])
-            entity = EntityRecord(
-                commit.entity_id,
-                commit.machine,
-                commit.to_state,
-                version,
-                codec.decode_object(context, entity_id=commit.entity_id, column="context"),
-                now.astimezone(UTC),
-                codec.decode_object(metadata, entity_id=commit.entity_id, column="metadata"),
-            )
-            transition = codec.transition_from_columns(
-                commit.entity_id,
-                machine=commit.machine,
-                version=version,
-                from_state=commit.from_state,
-                to_state=commit.to_state,
-                trigger=commit.trigger,
-                timestamp=now,
-                event_id=commit.event_id,
-                idempotency_key=commit.idempotency_key,
-                context_changes=changes,
-                actions=actions,
-                actions_status=status.value,
-                action_outcomes="[]",
-                metadata=metadata,
-            )
-            return CommitResult(entity, transition)
+            return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
         if row["duplicate_version"] is not None:
             return await self._duplicate(commit.entity_id, int(row["duplicate_version"]))
         current_machine, current = row["current_machine"], row["current_version"]
@@ -519,6 +495,15 @@ class PostgresStateStore(SyncTwins):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+async def _keep_session(conn: Any) -> None:
+    """Release a connection to the pool without asyncpg's default reset query.
+
+    The default (``RESET ALL``, ``UNLISTEN *``, ...) costs one more round trip on every release; this
+    store sets no session state (asyncpg still rolls back a transaction left open), so there is
+    nothing to reset.
+    """
 
 
 async def _close_pool_future(future: asyncio.Future[Any]) -> None:
