@@ -150,3 +150,18 @@ async def test_two_replicas_fire_each_timer_once(
     finally:
         for replica in replicas:
             await replica.close()
+
+
+def test_sync_process_event_arms_redis_timers_outside_an_event_loop(
+    redis_url: str, redis_prefix: str, machine: StateMachine
+) -> None:
+    store = InMemoryStateStore()
+    orchestrator = Orchestrator(machine, store, scheduler=RedisScheduler(redis_url, prefix=redis_prefix))
+    assert orchestrator.process_event("sync", "start_slow").success
+    orchestrator.close()
+
+    async def pending() -> list[str]:
+        async with RedisScheduler(redis_url, prefix=redis_prefix) as reader:
+            return [t.task_id for t in await reader.get_pending_tasks("sync")]
+
+    assert asyncio.run(pending()) == [SLOW_TASK.format(entity="sync")]
