@@ -148,6 +148,7 @@ class Orchestrator:
     ) -> TransitionResult:
         """Process one event synchronously (guards must be sync; see ``async_process_event``)."""
         self._check_open()
+        self._check_sync_timers()
         request = Request.build(entity_id, trigger, context, idempotency_key)
         return self._process(request)
 
@@ -504,6 +505,24 @@ class Orchestrator:
         if self.scheduler is not None:
             await self.scheduler.start()
 
+    def _check_sync_timers(self) -> None:
+        """Refuse, before anything is written, a sync call whose timers could never fire."""
+        if self._timers is None or not self._timers.has_timers:
+            return
+        import asyncio
+
+        from pystator.scheduler.asyncio_scheduler import AsyncioScheduler
+
+        if not isinstance(self.scheduler, AsyncioScheduler):
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise FSMError(
+                "AsyncioScheduler timers need a running event loop: call async_process_event() "
+                "(or process_event() from code running in the loop)"
+            ) from None
+
     def _run_sync(self, work: Coroutine[Any, Any, None]) -> None:
         """Run timer work from the sync driver: on the running loop, or on a private one."""
         import asyncio
@@ -521,12 +540,6 @@ class Orchestrator:
             task.add_done_callback(self._background.discard)
             task.add_done_callback(_log_failure)
             return
-        if type(self.scheduler).__name__ == "AsyncioScheduler":
-            work.close()
-            raise FSMError(
-                "AsyncioScheduler timers need a running event loop: call async_process_event() "
-                "(or process_event() from code running in the loop)"
-            )
         if self._sync_loop is None:
             self._sync_loop = asyncio.new_event_loop()
         self._sync_loop.run_until_complete(work)
