@@ -47,7 +47,6 @@ from pystator.scheduler.timer_ref import TimerRef
 from pystator.stores.records import TransitionRecord, action_idempotency_key
 
 if TYPE_CHECKING:
-
     from pystator.clock import Clock
     from pystator.machine import StateMachine
 
