@@ -456,7 +456,7 @@ class Orchestrator:
         if loop is not None:
             return loop.create_task(self.aclose())
         if not self._closed:
-            self._bridge.private_loop().run_until_complete(self.aclose())
+            self._bridge.run_to_end(self.aclose())
         self._bridge.close()
         return _Done()
 

@@ -4,12 +4,14 @@ Schedulers are asynchronous. Called from code running in an event loop, ``proces
 timer work to that loop as a task (``close()`` waits for it); called from plain synchronous code, it
 runs the work to completion on a private event loop, which suits durable schedulers (Redis, Celery).
 An ``AsyncioScheduler``'s timers live on the loop that armed them, so without a running loop they
-could never fire: that call is refused before anything is written.
+could never fire: that call is refused before anything is written. Threads calling
+``process_event`` at once take turns on the private loop (a client bound to it stays on it).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,7 @@ class SyncBridge:
     def __init__(self) -> None:
         self.background: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
 
     @staticmethod
     def check_loop_for(scheduler: object) -> None:
@@ -57,9 +60,9 @@ class SyncBridge:
             task.add_done_callback(self.background.discard)
             task.add_done_callback(_log_failure)
             return
-        self.private_loop().run_until_complete(work)
+        self.run_to_end(work)
 
-    def private_loop(self) -> asyncio.AbstractEventLoop:
+    def _private_loop(self) -> asyncio.AbstractEventLoop:
         import asyncio
 
         if self._loop is None:
@@ -73,10 +76,15 @@ class SyncBridge:
         if self.background:
             await asyncio.gather(*self.background, return_exceptions=True)
 
+    def run_to_end(self, work: Coroutine[Any, Any, None]) -> None:
+        with self._lock:
+            self._private_loop().run_until_complete(work)
+
     def close(self) -> None:
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
+        with self._lock:
+            if self._loop is not None:
+                self._loop.close()
+                self._loop = None
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
