@@ -377,6 +377,10 @@ def test_bad_arguments_are_named(setup: Setup) -> None:
         orchestrator.process_event("o-1", 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_attempts"):
         Orchestrator(machine, store, max_attempts=0)
+    with pytest.raises(TypeError, match="scheduler: expected a Scheduler"):
+        Orchestrator(machine, store, scheduler=object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="context_validator: expected a callable"):
+        Orchestrator(machine, store, context_validator=3)  # type: ignore[arg-type]
 
 
 def test_close_is_usable_sync_and_refuses_later_events(setup: Setup) -> None:

@@ -100,6 +100,8 @@ class Orchestrator:
             raise ValueError(f"max_attempts: expected an integer >= 1, got {max_attempts!r}")
         if context_validator is not None and not callable(context_validator):
             raise TypeError(f"context_validator: expected a callable, got {type(context_validator).__name__}")
+        if scheduler is not None and not callable(getattr(scheduler, "schedule", None)):
+            raise TypeError(f"scheduler: expected a Scheduler, got {type(scheduler).__name__}")
         self.machine = machine
         self.state_store = state_store
         self._access: StoreAccess = access_for(state_store)
