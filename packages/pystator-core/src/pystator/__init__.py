@@ -12,6 +12,7 @@ from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
 from pystator.clock import Clock, SystemClock
+from pystator.config import validate_config
 from pystator.destination import DestinationCandidate, DestinationCheckResult
 from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
@@ -185,4 +186,5 @@ __all__ = [
     "compile_expression",
     "to_dot",
     "to_mermaid",
+    "validate_config",
 ]
