@@ -15,13 +15,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pystator.actions import ActionRegistry
+from pystator.config import load_file, parse_machine_config, validate_config
 from pystator.destination import DestinationCheckResult, aevaluate_destination, evaluate_destination
 from pystator.engine.compiler import compile_machine
 from pystator.engine.drivers import drive_async, drive_sync
 from pystator.engine.guards import GuardBinding
 from pystator.engine.hierarchy import active_states
 from pystator.engine.kernel import Kernel, Trace
-from pystator.engine.loading import gc_paused, load_mapping, parse_config, validation_errors
+from pystator.engine.loading import gc_paused
 from pystator.engine.parallel import ParallelConfiguration, format_atoms
 from pystator.engine.queries import available_transitions, state_info, transition_info
 from pystator.engine.regions import region_results
@@ -81,25 +82,25 @@ class StateMachine:
         cls, data: Mapping[str, Any], *, base_path: str | Path | None = None, **registries: Any
     ) -> StateMachine:
         """Build from a loaded YAML/JSON mapping; ``ConfigurationError`` lists every problem."""
-        base = Path(base_path) if base_path is not None else None
         with gc_paused():
-            config = parse_config(data, base_path=base)
+            config = parse_machine_config(data, base_path=base_path)
         return cls(config, **registries)
 
     @classmethod
     def from_yaml(cls, path: str | Path, **registries: Any) -> StateMachine:
-        file = Path(path)
-        return cls.from_dict(load_mapping(file), base_path=file.parent, **registries)
+        """Read a YAML machine file safely; ``submachine`` files resolve beside it."""
+        return cls.from_dict(load_file(path, format="yaml"), base_path=path, **registries)
 
     @classmethod
     def from_json(cls, path: str | Path, **registries: Any) -> StateMachine:
-        file = Path(path)
-        return cls.from_dict(load_mapping(file), base_path=file.parent, **registries)
+        """Read a JSON machine file; ``submachine`` files resolve beside it."""
+        return cls.from_dict(load_file(path, format="json"), base_path=path, **registries)
 
     @staticmethod
     def validate_config(config: Mapping[str, Any] | MachineConfig, strict: bool = False) -> list[str]:
-        """Every problem of a configuration as readable strings (empty when valid)."""
-        return validation_errors(config, strict=strict)
+        """Every problem of a configuration as readable strings (empty when valid); ``strict``
+        raises ``ConfigurationError`` carrying them instead."""
+        return validate_config(config, strict=strict)
 
     # ------------------------------------------------------------------------ description
 

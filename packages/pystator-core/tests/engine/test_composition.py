@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,3 +120,43 @@ def test_route_all_is_bounded(build: Callable[..., StateMachine]) -> None:
         ("__auto__", "b"),
         ("__route__", "a"),
     ]
+
+
+@pytest.fixture
+def shop(load: Callable[..., StateMachine]) -> StateMachine:
+    return load("order_with_submachines")
+
+
+def test_submachines_become_compound_states(shop: StateMachine) -> None:
+    assert shop.get_state("payment").children == ("choosing_method", "authorising")
+    assert shop.get_state("payment").initial_child == "choosing_method"
+    assert shop.get_state("packing").parent == "shipping"
+
+
+def test_entering_a_submachine_enters_its_initial_state(run: Any, shop: StateMachine) -> None:
+    result = run(shop, "cart", "checkout")
+    assert result.target_state == "choosing_method"
+    assert result.all_actions == ("show_methods",)
+
+
+def test_submachine_transitions_and_host_transitions_work_together(run: Any, shop: StateMachine) -> None:
+    assert run(shop, "choosing_method", "choose").target_state == "authorising"
+    paid = run(shop, "authorising", "paid")  # a host transition from the submachine's state
+    assert paid.target_state == "packing"
+    assert paid.all_actions == ("leave_payment", "start_packing")
+    assert run(shop, "packing", "dispatch").target_state == "in_transit"
+    assert run(shop, "in_transit", "arrive").target_state == "delivered"
+
+
+def test_submachine_name_collisions_are_refused(tmp_path: Path) -> None:
+    file = tmp_path / "clash.yaml"
+    file.write_text(
+        "states:\n"
+        "  - {name: a, type: initial}\n"
+        "  - name: b\n"
+        "    submachine:\n"
+        "      states: [{name: a, type: initial}]\n"
+        "transitions: []\n"
+    )
+    with pytest.raises(ConfigurationError, match="'a'"):
+        StateMachine.from_yaml(file)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pystator import StateMachine
+from pystator import ConfigurationError, StateMachine
 
 
 @pytest.fixture
@@ -111,17 +111,17 @@ def test_a_stored_compound_state_is_read_as_its_initial_leaf(run: Any, doc: Stat
     assert result.target_state == "reviewing"
 
 
-def test_initial_child_defaults_to_the_first_child(run: Any, build: Callable[..., StateMachine]) -> None:
-    machine = build(
-        [
-            {"name": "a", "type": "initial"},
-            {"name": "p"},
-            {"name": "p1", "parent": "p"},
-            {"name": "p2", "parent": "p"},
-        ],
-        [{"trigger": "go", "source": "a", "dest": "p"}],
-    )
-    assert run(machine, "a", "go").target_state == "p1"
+def test_a_compound_state_must_name_its_initial_child(build: Callable[..., StateMachine]) -> None:
+    with pytest.raises(ConfigurationError, match="initial_child"):
+        build(
+            [
+                {"name": "a", "type": "initial"},
+                {"name": "p"},
+                {"name": "p1", "parent": "p"},
+                {"name": "p2", "parent": "p"},
+            ],
+            [{"trigger": "go", "source": "a", "dest": "p"}],
+        )
 
 
 def test_initial_state_resolves_to_a_leaf(build: Callable[..., StateMachine]) -> None:

@@ -104,7 +104,7 @@ def test_region_scoped_transition_stays_in_its_region(run: Any, desk: StateMachi
     assert result.all_actions == ("exit_breached", "enter_normal")
 
 
-def test_region_scoped_internal_transition_fires_once(run: Any, desk: StateMachine) -> None:
+def test_region_scoped_internal_transition_runs_only_its_actions(run: Any, desk: StateMachine) -> None:
     result = run(desk, START, "ping")
     assert result.target_state == START
     assert result.all_actions == ("pong",)

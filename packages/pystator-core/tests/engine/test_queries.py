@@ -98,7 +98,7 @@ def test_available_triggers(order: StateMachine) -> None:
 
 def test_inherited_transitions_are_available_from_children(build: Callable[..., StateMachine]) -> None:
     machine = build(
-        [{"name": "p", "type": "initial"}, {"name": "c", "parent": "p"}, {"name": "x"}],
+        [{"name": "p", "type": "initial", "initial_child": "c"}, {"name": "c", "parent": "p"}, {"name": "x"}],
         [{"trigger": "leave", "source": "p", "dest": "x"}, {"trigger": "stay", "source": "c", "dest": "c"}],
     )
     assert [t.trigger for t in machine.get_available_transitions("c")] == ["stay", "leave"]

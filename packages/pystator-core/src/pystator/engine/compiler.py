@@ -35,8 +35,10 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
     for node in states.values():
-        node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
-        node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
+        if node.definition.on_enter:
+            node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
+        if node.definition.on_exit:
+            node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
     transitions = tuple(
         _compile_transition(i, t, states=states, tree=tree, binding=binding, normalizer=normalizer)
         for i, t in enumerate(config.transitions)
@@ -228,7 +230,17 @@ def _own_candidates(
     (``auto``) transitions and ``BRANCH`` for the outgoing transitions of a choice state."""
     own: dict[Node, dict[str | None, list[Candidate]]] = {}
     for transition in transitions:
+        plain = not (transition.timer_triggers or transition.after_ms is not None or transition.auto)
         for source in transition.sources:
+            if plain and not source.is_choice:
+                domain, stays = _domain(transition, source)
+                by_trigger = own.setdefault(source, {})
+                candidate = Candidate(transition, source, domain, stays)
+                if transition.trigger in by_trigger:
+                    by_trigger[transition.trigger].append(candidate)
+                else:
+                    by_trigger[transition.trigger] = [candidate]
+                continue
             keys: list[str | None] = [*transition.timer_triggers]
             if transition.trigger is not None:
                 keys.append(transition.trigger)
@@ -272,21 +284,29 @@ def _domain(transition: CompiledTransition, source: Node) -> tuple[Node | None, 
 def _build_tables(node: Node, own: dict[str | None, list[Candidate]]) -> None:
     """Candidate tables: this state's own candidates first, then its nearest state ancestor's."""
     parent = next((a for a in node.ancestors if not a.is_region), None)
-    inherited = parent.table if parent is not None else {}
     table: dict[str, tuple[Candidate, ...]] = {}
-    for key, candidates in own.items():
-        if key is None or key == BRANCH:
-            continue
-        mine = {c.transition for c in candidates}
-        table[key] = (*candidates, *(c for c in inherited.get(key, ()) if c.transition not in mine))
-    for key, candidates_ in inherited.items():
-        table.setdefault(key, candidates_)
+    if parent is None:
+        for key, candidates in own.items():
+            if key is not None and key != BRANCH:
+                table[key] = tuple(candidates)
+    else:
+        inherited = parent.table
+        for key, candidates in own.items():
+            if key is None or key == BRANCH:
+                continue
+            mine = {c.transition for c in candidates}
+            table[key] = (*candidates, *(c for c in inherited.get(key, ()) if c.transition not in mine))
+        for key, candidates_ in inherited.items():
+            table.setdefault(key, candidates_)
     node.table = table
-    own_auto = own.get(None, [])
+    own_auto = own.get(None)
     inherited_auto = parent.auto if parent is not None else ()
-    mine_auto = {c.transition for c in own_auto}
-    node.auto = (*own_auto, *(c for c in inherited_auto if c.transition not in mine_auto))
-    node.branches = tuple(own.get(BRANCH, ()))
+    if own_auto or inherited_auto:
+        mine_auto = {c.transition for c in own_auto or ()}
+        node.auto = (*(own_auto or ()), *(c for c in inherited_auto if c.transition not in mine_auto))
+    branches = own.get(BRANCH)
+    if branches:
+        node.branches = tuple(branches)
 
 
 def _preorder(roots: tuple[Node, ...]) -> list[Node]:
