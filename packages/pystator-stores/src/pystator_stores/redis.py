@@ -14,9 +14,8 @@ not Redis Cluster.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -151,6 +150,15 @@ def _history_entry(
     return f'{scalars[:-1]},"context_changes":{changes},"actions":{actions},"metadata":{metadata}}}'
 
 
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
+
+
 def _score(moment: datetime) -> str:
     return repr(moment.timestamp())
 
@@ -179,7 +187,7 @@ class RedisStateStore:
         self._async_clients: PerLoop[tuple[redis.asyncio.Redis, dict[str, Any]]] = PerLoop(self._open_async)
 
     def __repr__(self) -> str:
-        return f"RedisStateStore({self.url!r}, prefix={self.prefix!r})"
+        return f"RedisStateStore({_redacted(self.url)!r}, prefix={self.prefix!r})"
 
     # ------------------------------------------------------------------ drivers
 
@@ -187,24 +195,22 @@ class RedisStateStore:
         client = redis.asyncio.Redis.from_url(self.url, decode_responses=True, **self._client_options)
         return client, {name: client.register_script(src) for name, src in _SCRIPTS.items()}
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"Redis at {self.url}: {type(exc).__name__}: {exc}") from exc
-        except redis.exceptions.RedisError as exc:
-            raise StoreError(f"Redis: {type(exc).__name__}: {exc}") from exc
+    def _store_error(self, exc: redis.exceptions.RedisError) -> StoreError:
+        """A driver error as a ``StoreError`` (the URL, never a password, for a connection problem)."""
+        if isinstance(exc, redis.exceptions.ConnectionError):
+            return StoreError(f"Redis at {_redacted(self.url)}: {type(exc).__name__}: {exc}")
+        return StoreError(f"Redis: {type(exc).__name__}: {exc}")
 
     def _run(self, op: _Op[T]) -> T:
-        with self._translated():
-            try:
-                command = next(op)
-                while True:
-                    command = op.send(self._execute(command))
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        try:
+            command = next(op)
+            while True:
+                command = op.send(self._execute(command))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        except redis.exceptions.RedisError as exc:
+            raise self._store_error(exc) from exc
 
     def _execute(self, command: _Command) -> Any:
         if isinstance(command, _Call):
@@ -218,23 +224,24 @@ class RedisStateStore:
 
     async def _arun(self, op: _Op[T]) -> T:
         client, client_scripts = await self._async_clients.get()
-        with self._translated():
-            try:
-                command = next(op)
-                while True:
-                    if isinstance(command, _Call):
-                        reply = await client.execute_command(command.command, *command.args)  # type: ignore[no-untyped-call]
-                    elif isinstance(command, _Script):
-                        reply = await client_scripts[command.name](keys=[], args=command.args)
-                    else:
-                        pipe = client.pipeline(transaction=False)
-                        for call in command.calls:
-                            pipe.execute_command(call.command, *call.args)
-                        reply = await pipe.execute()
-                    command = op.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        try:
+            command = next(op)
+            while True:
+                if isinstance(command, _Call):
+                    reply = await client.execute_command(command.command, *command.args)  # type: ignore[no-untyped-call]
+                elif isinstance(command, _Script):
+                    reply = await client_scripts[command.name](keys=[], args=command.args)
+                else:
+                    pipe = client.pipeline(transaction=False)
+                    for call in command.calls:
+                        pipe.execute_command(call.command, *call.args)
+                    reply = await pipe.execute()
+                command = op.send(reply)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        except redis.exceptions.RedisError as exc:
+            raise self._store_error(exc) from exc
 
     # ------------------------------------------------------------------ keys
 
