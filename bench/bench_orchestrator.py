@@ -3,7 +3,8 @@
 Each figure runs the whole sandwich per event on a two-state machine flipping on one trigger: one
 load, ``machine.process``, one commit (compare-and-set, history row, idempotency key), and, in the
 "with an action" figures, one registered action plus the ``mark_actions`` write recording its
-outcome. "series" is one entity, one caller, back to back (latency-bound); "fleet" spreads events
+outcome; "entity cache" figures skip the load when the process holds the latest record (an
+``EntityCache``). "series" is one entity, one caller, back to back (latency-bound); "fleet" spreads events
 over 1,000 entities with 32 concurrent tasks on the async path. Pools and caches are warmed up
 before timing starts. ``machine.process`` alone is shown for reference, and for each durable store
 the same load + commit without the Orchestrator (the overhead is the difference; on a busy machine
@@ -25,7 +26,7 @@ from typing import Any
 from _figures import Figure
 
 from pystator import ActionRegistry, Orchestrator, StateMachine
-from pystator.stores import InMemoryStateStore, TransitionCommit
+from pystator.stores import EntityCache, InMemoryStateStore, TransitionCommit
 
 SERIES_SECONDS = 1.0
 FLEET_EVENTS = 6_000
@@ -56,10 +57,16 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-def _orchestrator(store: Any) -> Orchestrator:
+def _orchestrator(store: Any, *, cache: bool = False) -> Orchestrator:
     actions = ActionRegistry()
     actions.register("touch", lambda ctx: None)
-    return Orchestrator(StateMachine.from_dict(FLIP), store, actions=actions, max_attempts=50)
+    return Orchestrator(
+        StateMachine.from_dict(FLIP),
+        store,
+        actions=actions,
+        max_attempts=50,
+        entity_cache=EntityCache() if cache else None,
+    )
 
 
 def _sync_series(orchestrator: Orchestrator, trigger: str) -> float:
@@ -168,6 +175,9 @@ def _sqlite() -> list[Figure]:
                 return {
                     "series, async": await _async_series(orchestrator, "flip"),
                     "reference: series, async, store alone": await _raw_series(store),
+                    "series, async, entity cache": await _async_series(
+                        _orchestrator(store, cache=True), "flip"
+                    ),
                     "fleet, 32 tasks": await _async_fleet(orchestrator, "flip"),
                 }
 
@@ -208,9 +218,15 @@ def _postgres() -> list[Figure]:
                 return {
                     "series, async": await _async_series(orchestrator, "flip"),
                     "reference: series, async, store alone": await _raw_series(store),
+                    "series, async, entity cache": await _async_series(
+                        _orchestrator(store, cache=True), "flip"
+                    ),
                     "series, async, with an action": await _async_series(orchestrator, "flip_act"),
                     "fleet, 32 tasks": await _async_fleet(orchestrator, "flip"),
                     "fleet, 32 tasks, with an action": await _async_fleet(orchestrator, "flip_act"),
+                    "fleet, 32 tasks, entity cache": await _async_fleet(
+                        _orchestrator(store, cache=True), "flip"
+                    ),
                 }
             finally:
                 await store.aclose()
@@ -237,6 +253,7 @@ def _redis() -> list[Figure]:
             return {
                 "series, async": await _async_series(orchestrator, "flip"),
                 "reference: series, async, store alone": await _raw_series(store),
+                "series, async, entity cache": await _async_series(_orchestrator(store, cache=True), "flip"),
                 "fleet, 32 tasks": await _async_fleet(orchestrator, "flip"),
             }
         finally:

@@ -44,11 +44,12 @@ from pystator.orchestrator.validation import (
 from pystator.result import TransitionResult
 from pystator.scheduler.protocol import ScheduledTask, Scheduler
 from pystator.scheduler.timer_ref import TimerRef
-from pystator.stores.records import TransitionRecord, action_idempotency_key
+from pystator.stores.records import TransitionCommit, TransitionRecord, action_idempotency_key
 
 if TYPE_CHECKING:
     from pystator.clock import Clock
     from pystator.machine import StateMachine
+    from pystator.stores.cache import EntityCache
 
 __all__ = ["Orchestrator"]
 
@@ -80,6 +81,10 @@ class Orchestrator:
       ``on_transition_complete``, ``on_transition_error``; their exceptions are logged and ignored.
     - ``max_attempts``: how many times a version conflict is retried before ``StaleVersionError``.
     - ``clock``: wall time for timer bookkeeping (the scheduler's clock by default).
+    - ``entity_cache``: an ``EntityCache`` to skip the load when this process holds the entity's
+      latest record (one round trip per event instead of two). A stale record only costs a version
+      conflict and a reload; a decision not to write (a rejected or invalid event, a stale timer) is
+      never taken on a cached record, it is re-checked against the store.
     """
 
     def __init__(  # noqa: PLR0917 - the 0.0.x positional form is public API
@@ -95,6 +100,7 @@ class Orchestrator:
         hooks: Iterable[object] | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         clock: Clock | None = None,
+        entity_cache: EntityCache | None = None,
     ) -> None:
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
             raise ValueError(f"max_attempts: expected an integer >= 1, got {max_attempts!r}")
@@ -123,6 +129,9 @@ class Orchestrator:
         self._timers: TimerKeeper | None = None
         if scheduler is not None:
             self._timers = TimerKeeper(scheduler, machine, self._machine_key, self.fire_timer, self._now)
+        if entity_cache is not None and not self._access.transactional:
+            raise TypeError("entity_cache: needs a TransactionalStateStore (its commits return the entity)")
+        self._cache = entity_cache
         self._bridge = SyncBridge()
         self._closed = False
 
@@ -178,16 +187,23 @@ class Orchestrator:
         cached = self._recent_outcome(request)
         if cached is not None:
             return cached
-        access, observer = self._access, self.observer
-        for attempt in range(1, self._max_attempts + 1):
-            loaded: Loaded = yield Call(access.load, access.aload, (request.entity_id,))
+        access = self._access
+        attempt, fresh_only = 1, self._cache is None
+        while True:
+            loaded, cached_read = yield from self._load(request.entity_id, fresh_only)
             if request.timer is not None and not self._timer_is_current(request.timer, loaded):
+                if cached_read:  # decide nothing on a cached record: read the store
+                    fresh_only = True
+                    continue
                 return steps.stale_timer_result(request, loaded)
             state = steps.current_state(self.machine, request, loaded, self.use_initial_state_when_missing)
             ctx = steps.machine_context(loaded, request)
             result: TransitionResult = yield Call(self._compute, self._acompute, (request, state, ctx))
             result, move = self._with_fallback(result, state)
             if not result.success or (result.is_no_op and not move):
+                if cached_read:
+                    fresh_only = True
+                    continue
                 return (yield from self._not_applied(request, loaded, result))
             specs = steps.planned_specs(result)
             run = ActionRun(len(specs))
@@ -201,25 +217,16 @@ class Orchestrator:
                 context=new_ctx,
                 specs=specs,
             )
-            try:
-                committed: Committed = yield Call(access.commit, access.acommit, (commit,))
-            except StaleVersionError as exc:
-                if attempt < self._max_attempts:
-                    logger.debug("version conflict on %s (attempt %d); reloading", request.entity_id, attempt)
-                    yield Call(time.sleep, _asleep, (_backoff(attempt),))
-                    continue
-                yield Call(
-                    observer.transition_error, observer.atransition_error, (exc, state, request.name, ctx)
-                )
-                raise _gave_up(exc, request, attempt) from exc
-            except Exception as exc:
-                yield Call(
-                    observer.transition_error, observer.atransition_error, (exc, state, request.name, ctx)
-                )
-                raise
+            committed = yield from self._commit(request, commit, attempt, state, ctx)
+            if committed is None:  # a version conflict within the budget: reload and try again
+                attempt += 1
+                continue
             if committed.duplicate:
+                self._forget(request.entity_id)
                 assert committed.record is not None
                 return steps.duplicate_result(committed.record, request)
+            if self._cache is not None and committed.entity is not None:
+                self._cache.put(committed.entity)
             yield Call(self._after_commit_sync, self._after_commit, (request, result, committed))
             keys = self._action_keys(request, committed, specs)
             yield Call(run_actions, arun_actions, (self.executor, specs, keys, new_ctx, run))
@@ -228,7 +235,43 @@ class Orchestrator:
             return self._remember(
                 request, steps.decorate_success(result, request, committed.version, run, new_ctx)
             )
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _commit(
+        self, request: Request, commit: TransitionCommit, attempt: int, state: str, ctx: dict[str, Any]
+    ) -> Steps[Committed | None]:
+        """The atomic write; None after a version conflict that may be retried."""
+        access, observer = self._access, self.observer
+        try:
+            committed: Committed = yield Call(access.commit, access.acommit, (commit,))
+        except StaleVersionError as exc:
+            self._forget(request.entity_id)
+            if attempt < self._max_attempts:
+                logger.debug("version conflict on %s (attempt %d); reloading", request.entity_id, attempt)
+                yield Call(time.sleep, _asleep, (_backoff(attempt),))
+                return None
+            yield Call(observer.transition_error, observer.atransition_error, (exc, state, request.name, ctx))
+            raise _gave_up(exc, request, attempt) from exc
+        except Exception as exc:
+            yield Call(observer.transition_error, observer.atransition_error, (exc, state, request.name, ctx))
+            raise
+        return committed
+
+    def _load(self, entity_id: str, fresh_only: bool) -> Steps[tuple[Loaded, bool]]:
+        """The entity, from the ``entity_cache`` when allowed and known there; ``(loaded, cached)``."""
+        cache = self._cache
+        if cache is not None and not fresh_only:
+            record = cache.get(entity_id)
+            if record is not None:
+                return Loaded.from_record(record), True
+        access = self._access
+        loaded: Loaded = yield Call(access.load, access.aload, (entity_id,))
+        if cache is not None and loaded.record is not None:
+            cache.put(loaded.record)
+        return loaded, False
+
+    def _forget(self, entity_id: str) -> None:
+        if self._cache is not None:
+            self._cache.discard(entity_id)
 
     def _not_applied(
         self, request: Request, loaded: Loaded, result: TransitionResult
