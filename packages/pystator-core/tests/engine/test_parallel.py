@@ -110,6 +110,37 @@ def test_region_scoped_internal_transition_runs_only_its_actions(run: Any, desk:
     assert result.all_actions == ("pong",)
 
 
+def test_a_star_source_scoped_to_a_region_applies_only_inside_it(run: Any, desk: StateMachine) -> None:
+    result = run(desk, "trading[orders=working,risk=breached]", "calm_down")
+    assert result.target_state == "trading[orders=working,risk=normal]"
+    assert result.all_actions == ("exit_breached", "enter_normal")
+    outside = run(desk, "offline", "calm_down")
+    assert not outside.success
+    assert outside.metadata["reason"] == "invalid_transition"
+
+
+def test_a_region_scoped_transition_must_start_in_its_region(build: Callable[..., StateMachine]) -> None:
+    from pystator import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="region"):
+        build(
+            [
+                {"name": "off", "type": "initial"},
+                {
+                    "name": "p",
+                    "type": "parallel",
+                    "regions": [
+                        {"name": "r1", "initial": "a", "states": ["a"]},
+                        {"name": "r2", "initial": "b", "states": ["b"]},
+                    ],
+                },
+                {"name": "a"},
+                {"name": "b"},
+            ],
+            [{"trigger": "go", "source": "off", "dest": "a", "region": "r1"}],
+        )
+
+
 def test_join_when_every_region_reaches_its_final_state(run: Any, desk: StateMachine) -> None:
     result = run(desk, "trading[orders=flat,risk=normal]", "settle")
     assert result.success
