@@ -14,8 +14,7 @@ side) and ``await aclose()`` (in each loop you used) when done.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -47,6 +46,8 @@ from pystator_stores.migrations.registry import select
 __all__ = ["PostgresStateStore"]
 
 T = TypeVar("T")
+
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 _ENTITY_COLUMNS = "entity_id, machine, state, version, context, updated_at, metadata"
 _TRANSITION_COLUMNS = (
@@ -189,43 +190,46 @@ class PostgresStateStore(SyncTwins):
     async def _open_pool(self) -> asyncpg.Pool:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
-        with self._translated():
+        try:
             pool = await asyncpg.create_pool(self.dsn, **self._pool_options)
             if self._migrate:
                 async with pool.acquire() as conn:
                     await postgres_upgrade(conn, select(["stores"]))
                 self._migrate = False
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
         return pool
 
     async def _pool(self) -> asyncpg.Pool:
         return await self._pools.get()
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except asyncpg.UndefinedTableError as exc:
-            raise StoreError(
+    def _store_error(self, exc: BaseException) -> StoreError:
+        """A driver error as a ``StoreError`` that says what to do (and never shows the password)."""
+        if isinstance(exc, asyncpg.UndefinedTableError):
+            return StoreError(
                 f"PostgreSQL: the store's tables are missing ({exc}); run `pystator db upgrade` "
                 "or open the store with migrate=True"
-            ) from exc
-        except asyncpg.PostgresError as exc:
-            raise StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise StoreError(f"PostgreSQL at {_redacted(self.dsn)}: {type(exc).__name__}: {exc}") from exc
+            )
+        if isinstance(exc, asyncpg.PostgresError):
+            return StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}")
+        return StoreError(f"PostgreSQL at {_redacted(self.dsn)}: {type(exc).__name__}: {exc}")
 
     def _run_async(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop_thread.run(coro)
 
     async def _fetchrow(self, sql: str, *args: Any) -> Any:
         pool = await self._pool()
-        with self._translated():
+        try:
             return await pool.fetchrow(sql, *args)
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     async def _fetch(self, sql: str, *args: Any) -> list[Any]:
         pool = await self._pool()
-        with self._translated():
+        try:
             return list(await pool.fetch(sql, *args))
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     # ------------------------------------------------------------------ plain state and context
 
@@ -274,10 +278,12 @@ class PostgresStateStore(SyncTwins):
         check_state_write(entity_id, state, expected_version)
         encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         pool = await self._pool()
-        with self._translated():
+        try:
             return await self._write_state(
                 pool, entity_id, state, expected=expected_version, metadata=encoded, now=self._clock()
             )
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     @staticmethod
     async def _write_state(
@@ -318,12 +324,14 @@ class PostgresStateStore(SyncTwins):
         encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         now = self._clock()
         pool = await self._pool()
-        with self._translated():
+        try:
             async with pool.acquire() as conn, conn.transaction():
                 return {
                     eid: await self._write_state(conn, eid, state, expected=None, metadata=encoded, now=now)
                     for eid, state in states.items()
                 }
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     # ------------------------------------------------------------------ queries
 
@@ -405,16 +413,13 @@ class PostgresStateStore(SyncTwins):
             actions,
             status.value,
         )
-        pool = await self._pool()
         try:
-            with self._translated():
-                row = await pool.fetchrow(_COMMIT, *args)
+            row = await self._fetchrow(_COMMIT, *args)
         except StoreError as exc:
             if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
                 raise
             # A concurrent commit with the same idempotency key won; this run now finds it.
-            with self._translated():
-                row = await pool.fetchrow(_COMMIT, *args)
+            row = await self._fetchrow(_COMMIT, *args)
         if row["applied_version"] is not None:
             version = int(row["applied_version"])
             return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
