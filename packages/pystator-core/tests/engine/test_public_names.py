@@ -25,6 +25,7 @@ def test_every_module_declares_all_and_every_name_resolves(name: str) -> None:
 
 
 def test_readme_and_compat_import_paths() -> None:
+    import pystator
     from pystator import (  # noqa: F401
         DestinationCandidate,
         DestinationCheckResult,
@@ -45,7 +46,6 @@ def test_readme_and_compat_import_paths() -> None:
         UndefinedTriggerError,
         validate_config,
     )
-    import pystator
 
     for name in ("StateMachine", "StateMachineBuilder", "DestinationCheckResult", "validate_config"):
         assert name in pystator.__all__
