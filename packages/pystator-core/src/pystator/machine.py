@@ -35,6 +35,9 @@ from pystator.guards import GuardRegistry
 from pystator.result import TimerSpec, TransitionResult
 
 if TYPE_CHECKING:
+    from pystator.hooks import TransitionObserver
+    from pystator.orchestrator import Orchestrator
+    from pystator.session import EntitySession
     from pystator_contracts.machine import MachineConfig, StateDef
 
 __all__ = ["StateMachine"]
@@ -179,6 +182,14 @@ class StateMachine:
         self._binding.registry = registry
         return self
 
+    def orchestrate(self, state_store: Any, **options: Any) -> Orchestrator:
+        """An ``Orchestrator`` for this machine on ``state_store``, with the machine's bound guard
+        and action registries; ``options`` are the Orchestrator's other arguments (``scheduler``,
+        ``context_validator``, ``hooks``, ``use_initial_state_when_missing``, ...)."""
+        from pystator.orchestrator import Orchestrator
+
+        return Orchestrator(self, state_store, self.guard_registry, self.action_registry, **options)
+
     def bind_actions(self, registry: ActionRegistry) -> StateMachine:
         """Use ``registry`` as ``machine.action_registry`` (actions already registered on the
         machine and missing from it are carried over)."""
@@ -227,6 +238,29 @@ class StateMachine:
                     return memo
         outcome = self._kernel.start(current_state, trigger, context)
         return outcome if type(outcome) is TransitionResult else await drive_async(outcome)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------------ sessions
+
+    def create(
+        self,
+        *,
+        entity_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        initial_state: str | None = None,
+        execute_actions: bool = False,
+        observer: TransitionObserver | None = None,
+    ) -> EntitySession:
+        """A stateful ``EntitySession`` for one entity (see docs/guides/entity-session.md)."""
+        from pystator.session import EntitySession
+
+        return EntitySession(
+            self,
+            entity_id=entity_id,
+            context=context,
+            initial_state=initial_state,
+            execute_actions=execute_actions,
+            observer=observer,
+        )
 
     # ------------------------------------------------------------------------ parallel states
 
