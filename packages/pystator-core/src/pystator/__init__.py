@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.config import validate_config
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -189,4 +190,5 @@ __all__ = [
     "compile_expression",
     "to_dot",
     "to_mermaid",
+    "validate_config",
 ]
