@@ -95,7 +95,9 @@ class RecordingHook:
     def on_transition_complete(self, result: TransitionResult, duration_ms: float, context: Any) -> None:
         self.calls.append(("complete", (result.success, result.target_state, duration_ms >= 0)))
 
-    def on_transition_error(self, error: BaseException, current_state: str, trigger: str, context: Any) -> None:
+    def on_transition_error(
+        self, error: BaseException, current_state: str, trigger: str, context: Any
+    ) -> None:
         self.calls.append(("error", (type(error).__name__, current_state, trigger)))
 
 
@@ -169,7 +171,9 @@ async def test_async_hooks_are_awaited() -> None:
     seen: list[str] = []
 
     class AsyncHook:
-        async def on_transition_complete(self, result: TransitionResult, duration_ms: float, ctx: Any) -> None:
+        async def on_transition_complete(
+            self, result: TransitionResult, duration_ms: float, ctx: Any
+        ) -> None:
             seen.append(str(result.target_state))
 
     orchestrator = _orchestrator([AsyncHook()], [])
