@@ -102,3 +102,13 @@ async def test_async_execute_and_parallel(machine: StateMachine) -> None:
     parallel = await executor.async_execute_parallel(result, {})
     assert sorted(ran) == ["async_notify", "log_exit", "record_ack"]
     assert parallel.succeeded_actions == ["log_exit", "record_ack", "notify"]
+
+
+def test_strict_checks_every_name_before_running_any(machine: StateMachine) -> None:
+    ran: list[str] = []
+    actions = _registry(ran)
+    actions.unregister("notify")
+    result = machine.process("pending", "exchange_ack", {})
+    with pytest.raises(ActionNotFoundError) as caught:
+        ActionExecutor(actions, strict=True).execute(result, {})
+    assert caught.value.action_name == "notify" and ran == []

@@ -145,3 +145,10 @@ def test_orchestrator_accepts_an_event() -> None:
     result = orchestrator.process_event("e-1", Event("fill", {"fill_qty": 4}), {"order_qty": 4})
     assert result.success and result.target_state == "filled"
     assert seen[-1]["_event"].payload == {"fill_qty": 4}
+
+
+def test_process_never_mutates_the_callers_context() -> None:
+    machine = _machine([])
+    context = {"order_qty": 1}
+    assert machine.process("open", Event("fill", {"fill_qty": 1}), context).success
+    assert context == {"order_qty": 1}
