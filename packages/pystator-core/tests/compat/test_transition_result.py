@@ -103,3 +103,23 @@ def test_context_validation_failure_lists_problems_in_error_context() -> None:
     assert result.error is not None
     assert result.error.context["validation_errors"] == ["qty: required"]
     assert orchestrator.process_event("e-1", "go", {"qty": 1}).success
+
+
+def test_guards_failed_names_the_rejecting_guard_of_each_candidate() -> None:
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"version": "1", "machine_name": "two_ways"},
+            "states": [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "c"}],
+            "transitions": [
+                {"trigger": "go", "source": "a", "dest": "b", "guards": ["first", "second"]},
+                {"trigger": "go", "source": "a", "dest": "c", "guards": ["third"]},
+            ],
+        }
+    )
+    calls: list[str] = []
+    for name, verdict in (("first", False), ("second", False), ("third", False)):
+        machine.guard(name)(lambda ctx, _n=name, _v=verdict: calls.append(_n) or _v)
+    result = machine.process("a", "go", {})
+    assert list(result.metadata["guards_failed"]) == ["first", "third"]
+    assert result.metadata["guard_name"] == "first"
+    assert calls == ["first", "third"]  # a transition's guards stop at the first that rejects
