@@ -237,6 +237,57 @@ async def use_scheduler() -> None:
     assert scheduler.pending_count == 0
 
 
+async def use_async_surface(machine: StateMachine) -> None:
+    result = await machine.aprocess("pending", Event("exchange_ack"), None)
+    executor = ActionExecutor(machine.action_registry, False, True, False)
+    sequential: ExecutionResult = await executor.async_execute(result, {})
+    parallel: ExecutionResult = await executor.async_execute_parallel(result, {})
+    assert sequential.all_succeeded and parallel.succeeded_actions == sequential.succeeded_actions
+    session = machine.create(initial_state="open")
+    routed: list[TransitionResult] = await session.aapply_data({"status": "filled"})
+    assert [r.target_state for r in routed] == ["filled"]
+    store = InMemoryStateStore()
+    await store.aset_state("order-5", "open", metadata=None)
+    await store.aset_context("order-5", {"a": 1})
+    state: str | None = await store.aget_state("order-5")
+    context: dict[str, Any] = await store.aget_context("order-5")
+    versioned: tuple[str | None, int] = await store.aget_state_versioned("order-5")
+    bumped: int = await store.aset_state_versioned("order-5", "filled", expected_version=versioned[1])
+    assert (state, context, bumped) == ("open", {"a": 1}, versioned[1] + 1)
+
+
+class FullHook:
+    """All four hook methods, typed as a 0.0.x user writes them."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def on_before_process(
+        self, entity_id: str, current_state: str, trigger: str, context: Mapping[str, Any]
+    ) -> None:
+        self.calls.append("before")
+
+    def on_transition_start(self, current_state: str, trigger: str, context: Mapping[str, Any]) -> None:
+        self.calls.append("start")
+
+    def on_transition_complete(
+        self, result: TransitionResult, duration_ms: float, context: Mapping[str, Any]
+    ) -> None:
+        self.calls.append("complete")
+
+    def on_transition_error(
+        self, error: Exception, current_state: str, trigger: str, context: Mapping[str, Any]
+    ) -> None:
+        self.calls.append("error")
+
+
+def use_full_hook(machine: StateMachine) -> None:
+    hook = FullHook()
+    orchestrator = Orchestrator(machine, InMemoryStateStore(), None, None, hooks=[hook])
+    assert orchestrator.process_event("order-6", "exchange_ack", {}).success
+    assert hook.calls == ["before", "start", "complete"]
+
+
 def run_everything() -> list[str]:
     log: list[str] = []
     guards, actions = build_registries(log)
@@ -250,4 +301,6 @@ def run_everything() -> list[str]:
     use_store()
     asyncio.run(use_orchestrator(machine, guards, actions))
     asyncio.run(use_scheduler())
+    asyncio.run(use_async_surface(machine))
+    use_full_hook(machine)
     return log
