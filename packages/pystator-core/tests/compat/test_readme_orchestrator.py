@@ -5,6 +5,7 @@ module), ``meta.validate_context``, and the API reference's Orchestrator lines."
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import types
 from collections.abc import Mapping
@@ -241,3 +242,36 @@ def test_api_reference_orchestrator_sync_process_event(project: Path) -> None:
     orchestrator = Orchestrator(machine=machine, state_store=store, use_initial_state_when_missing=True)
     result = orchestrator.process_event("entity-8", "start", {})
     assert result.success and store.get_state("entity-8") == "waiting"
+
+
+async def test_api_reference_sync_process_event_with_a_scheduler_inside_the_loop(project: Path) -> None:
+    from pystator import InMemoryStateStore, Orchestrator, StateMachine
+    from pystator.scheduler import AsyncioScheduler
+
+    clock = FakeClock()
+    scheduler = AsyncioScheduler(clock=clock)
+    store = InMemoryStateStore()
+    machine = StateMachine.from_yaml("my_fsm.yaml")
+    orchestrator = Orchestrator(machine=machine, state_store=store, scheduler=scheduler)
+    result = orchestrator.process_event("entity-9", "start", {})
+    assert result.success and store.get_state("entity-9") == "waiting"
+    for _ in range(100):  # the timer is armed by a task the sync call started on this loop
+        if scheduler.pending_count:
+            break
+        await asyncio.sleep(0)
+    assert scheduler.pending_count == 1
+    await clock.advance(2000)
+    assert store.get_state("entity-9") == "reminded"
+    await orchestrator.close()
+
+
+def test_sync_process_event_refuses_timers_it_could_not_arm(project: Path) -> None:
+    from pystator import FSMError, InMemoryStateStore, Orchestrator, StateMachine
+    from pystator.scheduler import AsyncioScheduler
+
+    store = InMemoryStateStore()
+    machine = StateMachine.from_yaml("my_fsm.yaml")
+    orchestrator = Orchestrator(machine=machine, state_store=store, scheduler=AsyncioScheduler())
+    with pytest.raises(FSMError, match="running event loop"):
+        orchestrator.process_event("entity-10", "start", {})
+    assert store.get_state("entity-10") is None
