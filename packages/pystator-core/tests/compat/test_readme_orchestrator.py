@@ -275,3 +275,33 @@ def test_sync_process_event_refuses_timers_it_could_not_arm(project: Path) -> No
     with pytest.raises(FSMError, match="running event loop"):
         orchestrator.process_event("entity-10", "start", {})
     assert store.get_state("entity-10") is None
+
+
+def test_the_three_validation_mechanisms_combine() -> None:
+    from pystator import InMemoryStateStore, Orchestrator, StateMachine
+
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"version": "1", "machine_name": "combined", "validate_context": True},
+            "state_variables": [{"key": "order_id", "type": "string", "required": True}],
+            "states": [{"name": "pending", "type": "initial"}, {"name": "open"}],
+            "transitions": [
+                {"trigger": "submit", "source": "pending", "dest": "open", "guards": ["approved"]}
+            ],
+        }
+    )
+    machine.guard("approved")(lambda ctx: bool(ctx.get("approved")))
+
+    def contract(entity_id: str, state: str, trigger: str, ctx: dict[str, Any]) -> tuple[bool, list[str]]:
+        return ("customer" in ctx), ["customer: field required"]
+
+    orchestrator = Orchestrator(machine=machine, state_store=InMemoryStateStore(), context_validator=contract)
+    by_validator = orchestrator.process_event("o-1", "submit", {"order_id": "1"})
+    assert by_validator.metadata["reason"] == "context_validation"
+    by_meta = orchestrator.process_event("o-1", "submit", {"customer": "c"})
+    assert not by_meta.success and by_meta.error is not None
+    assert any("order_id" in p for p in by_meta.error.context["validation_errors"])
+    by_guard = orchestrator.process_event("o-1", "submit", {"customer": "c", "order_id": "1"})
+    assert by_guard.metadata["reason"] == "guard_rejected"
+    passed = orchestrator.process_event("o-1", "submit", {"customer": "c", "order_id": "1", "approved": True})
+    assert passed.success and passed.target_state == "open"
