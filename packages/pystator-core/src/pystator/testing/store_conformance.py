@@ -1,4 +1,4 @@
-"""The conformance suite every state store passes unchanged (needs pytest).
+"""The conformance suite every state store passes unchanged (needs pytest and hypothesis).
 
 Subclass ``StoreConformance`` (a store living in one process) or ``DurableStoreConformance`` (a store
 whose data outlives the process and is shared between processes) in a test module, and provide the
@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pystator.actions.result import ActionStatus
 from pystator.errors import (
@@ -170,6 +172,98 @@ def _commit_then_crash(opener: StoreOpener, commit: TransitionCommit) -> None:
     store = opener()
     store.commit_transition(commit)
     os._exit(17)
+
+
+_OPERATIONS = st.tuples(
+    st.sampled_from(["commit", "stale_commit", "keyed_commit", "mark", "set_state", "set_context"]),
+    st.integers(min_value=0, max_value=3),
+    st.sampled_from(["a", "b", "c"]),
+)
+
+
+class _Model:
+    """The reference: what one entity's state, version, context and history must be."""
+
+    def __init__(self, entity_id: str, machine: str) -> None:
+        self.entity_id = entity_id
+        self.machine = machine
+        self.state: str | None = None
+        self.version = 0
+        self.context: dict[str, Any] = {}
+        self.history: list[tuple[int, str]] = []  # (version, to_state) of committed transitions
+        self.keys: dict[str, int] = {}
+        self.pending: set[int] = set()
+
+    def apply(self, store: Any, kind: str, number: int, text: str) -> None:
+        eid = self.entity_id
+        if kind == "set_state":
+            store.set_state(eid, text)
+            self.state, self.version = text, self.version + 1
+        elif kind == "set_context":
+            if self.version == 0:
+                with pytest.raises(EntityNotFoundError):
+                    store.set_context(eid, {"n": number})
+            else:
+                store.set_context(eid, {"n": number})
+                self.context = {"n": number}
+        elif kind == "mark":
+            self._mark(store, number)
+        else:
+            self._commit(store, kind, number, text)
+
+    def _commit(self, store: Any, kind: str, number: int, text: str) -> None:
+        key = f"k{number}" if kind == "keyed_commit" else None
+        expected = self.version + 1 + number if kind == "stale_commit" else self.version
+        actions = (PlannedAction("act", {"n": number}),) if number % 2 else ()
+        commit = _commit(
+            self.entity_id,
+            self.machine,
+            expected,
+            text,
+            from_state=self.state,
+            context={"n": number, "s": text},
+            idempotency_key=key,
+            actions=actions,
+        )
+        if key is not None and key in self.keys:
+            result = store.commit_transition(commit)
+            assert result.duplicate
+            assert result.transition.version == self.keys[key]
+            return
+        if kind == "stale_commit":
+            with pytest.raises(StaleVersionError):
+                store.commit_transition(commit)
+            return
+        result = store.commit_transition(commit)
+        assert not result.duplicate
+        self.version += 1
+        assert result.transition.version == self.version
+        self.state, self.context = text, {"n": number, "s": text}
+        self.history.append((self.version, text))
+        if key is not None:
+            self.keys[key] = self.version
+        if actions:
+            self.pending.add(self.version)
+
+    def _mark(self, store: Any, number: int) -> None:
+        if not self.history:
+            with pytest.raises(StoreError):
+                store.mark_actions(self.entity_id, 1, [])
+            return
+        version = self.history[number % len(self.history)][0]
+        store.mark_actions(self.entity_id, version, [ActionOutcome("act", ActionStatus.SUCCESS)])
+        self.pending.discard(version)
+
+    def check(self, store: Any) -> None:
+        record = store.load_entity(self.entity_id)
+        if self.version == 0:
+            assert record is None
+            return
+        assert (record.state, record.version, record.context) == (self.state, self.version, self.context)
+        history = store.history(self.entity_id, limit=1000)
+        assert [(t.version, t.to_state) for t in history] == self.history
+        pending = store.pending_action_records(machine=self.machine, limit=1000)
+        assert {t.version for t in pending if t.entity_id == self.entity_id} == self.pending
 
 
 async def _resume_pending(
@@ -661,6 +755,30 @@ class StoreConformance:
                 await api.get_context(eid)
         assert (await api.load_entity(healthy)).context == {"y": 2}
         assert await api.get_state(eid) == "a"
+
+    # ------------------------------------------------------------------ model-based
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        # Each backend's subclass runs this one method (differing executors), and every example
+        # uses a fresh entity, so the function-scoped store may be shared between examples.
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(operations=st.lists(_OPERATIONS, min_size=1, max_size=20))
+    def test_random_operation_sequences_match_a_reference_model(
+        self, store: Any, machine: str, operations: list[tuple[str, int, str]]
+    ) -> None:
+        """Any sequence of commits (fresh, stale, repeated keys), marks and plain writes leaves the
+        store exactly where a trivially correct model says it must be."""
+        model = _Model(self.new_id("model"), machine)
+        for kind, number, text in operations:
+            model.apply(store, kind, number, text)
+            model.check(store)
 
     # ------------------------------------------------------------------ concurrency
 

@@ -13,7 +13,7 @@ write transaction per step on SQLite)::
 """
 
 from pystator_stores.migrations.model import AppliedMigration, ComponentStatus, Migration, MigrationSet
-from pystator_stores.migrations.registry import ENTRY_POINT_GROUP, register, registered
+from pystator_stores.migrations.registry import ENTRY_POINT_GROUP, register, registered, unregister
 from pystator_stores.migrations.runner import astatus, aupgrade, status, upgrade
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "register",
     "registered",
     "status",
+    "unregister",
     "upgrade",
 ]

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["AppliedMigration", "ComponentStatus", "Migration", "MigrationSet"]
+from pystator.errors import StoreError
+
+__all__ = ["AppliedMigration", "ComponentStatus", "Migration", "MigrationSet", "step_failed"]
 
 _COMPONENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -54,6 +56,14 @@ class MigrationSet:
     @property
     def latest(self) -> int:
         return len(self.migrations)
+
+
+def step_failed(component: str, migration: Migration, exc: BaseException) -> StoreError:
+    return StoreError(
+        f"migration {component} {migration.version} ({migration.description}) failed and was rolled "
+        f"back: {type(exc).__name__}: {exc}",
+        context={"component": component, "version": migration.version},
+    )
 
 
 @dataclass(frozen=True, slots=True)

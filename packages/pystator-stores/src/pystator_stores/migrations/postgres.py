@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from pystator.errors import StoreError
-from pystator_stores.migrations.model import AppliedMigration, ComponentStatus, MigrationSet
-
-if TYPE_CHECKING:
-    import asyncpg
+from pystator_stores._asyncpg import asyncpg
+from pystator_stores.migrations.model import AppliedMigration, ComponentStatus, MigrationSet, step_failed
 
 __all__ = ["MIGRATION_LOCK_KEY", "postgres_status", "postgres_upgrade"]
 
@@ -57,16 +54,19 @@ async def postgres_upgrade(conn: asyncpg.Connection, sets: Sequence[MigrationSet
                     },
                 )
             for migration in migration_set.migrations[current:]:
-                async with conn.transaction():
-                    for statement in migration.postgresql:
-                        await conn.execute(statement)
-                    applied_at: datetime = await conn.fetchval(
-                        "INSERT INTO pystator_schema_migrations (component, version, description) "
-                        "VALUES ($1, $2, $3) RETURNING applied_at",
-                        migration_set.component,
-                        migration.version,
-                        migration.description,
-                    )
+                try:
+                    async with conn.transaction():
+                        for statement in migration.postgresql:
+                            await conn.execute(statement)
+                        applied_at: datetime = await conn.fetchval(
+                            "INSERT INTO pystator_schema_migrations (component, version, description) "
+                            "VALUES ($1, $2, $3) RETURNING applied_at",
+                            migration_set.component,
+                            migration.version,
+                            migration.description,
+                        )
+                except asyncpg.PostgresError as exc:
+                    raise step_failed(migration_set.component, migration, exc) from exc
                 applied.append(
                     AppliedMigration(
                         migration_set.component, migration.version, migration.description, applied_at

@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 
 from pystator_stores.migrations.model import MigrationSet
 
-__all__ = ["ENTRY_POINT_GROUP", "register", "registered", "select"]
+__all__ = ["ENTRY_POINT_GROUP", "register", "registered", "select", "unregister"]
 
 ENTRY_POINT_GROUP = "pystator.migrations"
 
@@ -25,6 +25,13 @@ def register(migration_set: MigrationSet) -> None:
         raise TypeError(f"register: expected a MigrationSet, got {type(migration_set).__name__}")
     with _lock:
         _registered[migration_set.component] = migration_set
+
+
+def unregister(component: str) -> None:
+    """Forget a set registered with ``register()`` (entry-point sets cannot be unregistered)."""
+    with _lock:
+        if _registered.pop(component, None) is None:
+            raise KeyError(f"no migration set {component!r} was registered in this process")
 
 
 def registered() -> dict[str, MigrationSet]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pystator.errors import StoreError
-from pystator_stores.migrations.model import AppliedMigration, ComponentStatus, MigrationSet
+from pystator_stores.migrations.model import AppliedMigration, ComponentStatus, MigrationSet, step_failed
 
 __all__ = ["sqlite_status", "sqlite_upgrade"]
 
@@ -61,7 +61,10 @@ def sqlite_upgrade(conn: sqlite3.Connection, sets: Sequence[MigrationSet]) -> li
                     conn.execute("COMMIT")
                     continue
                 for statement in migration.sqlite:
-                    conn.execute(statement)
+                    try:
+                        conn.execute(statement)
+                    except sqlite3.Error as exc:
+                        raise step_failed(migration_set.component, migration, exc) from exc
                 now = datetime.now(UTC)
                 conn.execute(
                     "INSERT INTO pystator_schema_migrations (component, version, description, applied_at) "
