@@ -9,6 +9,7 @@ from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
 from pystator.clock import Clock, SystemClock
+from pystator.config import validate_config
 from pystator.destination import DestinationCandidate, DestinationCheckResult
 from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
@@ -134,4 +135,5 @@ __all__ = [
     "VersionedStateStore",
     "__version__",
     "compile_expression",
+    "validate_config",
 ]
