@@ -47,9 +47,11 @@ from pystator_stores.migrations.registry import select
 __all__ = [
     "PostgresStateStore",
     "commit_on_connection",
+    "entity_from_row",
     "get_transition_on_connection",
     "history_on_connection",
     "load_entity_on_connection",
+    "mark_actions_on_connection",
 ]
 
 T = TypeVar("T")
@@ -473,6 +475,12 @@ class PostgresStateStore(SyncTwins):
 # translate driver errors: the caller owns the connection and decides what to roll back.
 
 
+def entity_from_row(row: Mapping[str, Any]) -> EntityRecord:
+    """An ``EntityRecord`` from a ``pystator_entities`` row (or that table's composite value), as
+    read by asyncpg."""
+    return _entity(row)
+
+
 async def load_entity_on_connection(
     conn: Any, entity_id: str, *, for_update: bool = False
 ) -> EntityRecord | None:
@@ -507,6 +515,21 @@ async def get_transition_on_connection(conn: Any, entity_id: str, version: int) 
         version,
     )
     return None if row is None else _transition(row)
+
+
+async def mark_actions_on_connection(
+    conn: Any, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+) -> bool:
+    """``amark_actions`` on ``conn`` without reading the row back; False when there is no such row."""
+    status = await conn.execute(
+        "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
+        "WHERE entity_id = $1 AND version = $2",
+        entity_id,
+        version,
+        codec.encode_outcomes(list(outcomes)),
+        ActionsStatus.from_outcomes(outcomes).value,
+    )
+    return bool(status != "UPDATE 0")
 
 
 async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: datetime) -> CommitResult:

@@ -51,6 +51,7 @@ __all__ = [
     "get_transition_on_connection",
     "history_on_connection",
     "load_entity_on_connection",
+    "mark_actions_on_connection",
 ]
 
 P = ParamSpec("P")
@@ -443,6 +444,23 @@ def get_transition_on_connection(
         (entity_id, version),
     ).fetchone()
     return None if row is None else _transition(row)
+
+
+def mark_actions_on_connection(
+    conn: sqlite3.Connection, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+) -> bool:
+    """``mark_actions`` on ``conn`` (in the caller's transaction); False when there is no such row."""
+    cursor = conn.execute(
+        "UPDATE pystator_transitions SET action_outcomes = ?, actions_status = ? "
+        "WHERE entity_id = ? AND version = ?",
+        (
+            codec.encode_outcomes(list(outcomes)),
+            ActionsStatus.from_outcomes(outcomes).value,
+            entity_id,
+            version,
+        ),
+    )
+    return cursor.rowcount > 0
 
 
 def commit_on_connection(
