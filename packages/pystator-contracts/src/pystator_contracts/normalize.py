@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pystator_contracts._render import join_path
 from pystator_contracts.machine import InlineSubmachine, MachineConfig, StateDef, TransitionDef
-from pystator_contracts.validation._render import join_path
-from pystator_contracts.validation.structure import check_structure
+from pystator_contracts.structure import check_structure
 
 __all__ = [
     "MAX_SUBMACHINE_DEPTH",
@@ -118,10 +118,9 @@ def normalize(
     scope = _Scope(prefix="", directory=directory, files=root_files, depth=0)
     _flatten(config.states, config.transitions, scope, flat)
     _reject_children_beside_submachines(flat)
-    states, state_origins = _adopt_region_members([s for s, _ in flat.states], [p for _, p in flat.states])
-    states = _infer_initial_children(states)
+    states = _infer_initial_children(_adopt_region_members([s for s, _ in flat.states]))
     normalized = config.model_copy(update={"states": states, "transitions": [t for t, _ in flat.transitions]})
-    origins = Origins(tuple(state_origins), tuple(p for _, p in flat.transitions))
+    origins = Origins(tuple(p for _, p in flat.states), tuple(p for _, p in flat.transitions))
     return Normalized(normalized, origins, flat.errors, frozenset(flat.hosts))
 
 
@@ -213,6 +212,7 @@ def _adopt_submachine(host: StateDef, path: str, host_index: int, scope: _Scope,
                 initial = state.name
                 updates["type"] = "stable"
             else:
+                updates["type"] = "stable"  # reported here; not again as a stray initial child
                 flat.errors.append(
                     f"{origin}.type: a second initial state {state.name!r} in the submachine "
                     f"(the first is {initial!r})"
@@ -242,7 +242,7 @@ def _reject_children_beside_submachines(flat: _Flat) -> None:
                 )
 
 
-def _adopt_region_members(states: list[StateDef], origins: list[str]) -> tuple[list[StateDef], list[str]]:
+def _adopt_region_members(states: list[StateDef]) -> list[StateDef]:
     """Region members that name no parent become children of their parallel state."""
     owner: dict[str, str] = {}
     for state in states:
@@ -251,11 +251,10 @@ def _adopt_region_members(states: list[StateDef], origins: list[str]) -> tuple[l
                 for member in region.states:
                     if member != state.name:
                         owner.setdefault(member, state.name)
-    adopted = [
+    return [
         s.model_copy(update={"parent": owner[s.name]}) if s.parent is None and s.name in owner else s
         for s in states
     ]
-    return adopted, origins
 
 
 def _infer_initial_children(states: list[StateDef]) -> list[StateDef]:

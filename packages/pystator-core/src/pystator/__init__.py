@@ -5,6 +5,9 @@ Importing this package is light: nothing optional (web framework, database drive
 distribution) is imported here.
 """
 
+from typing import TYPE_CHECKING
+
+from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
@@ -68,8 +71,45 @@ from pystator.stores import (
     VersionedStateStore,
 )
 
+if TYPE_CHECKING:
+    from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
+    from pystator.diagrams import to_dot, to_mermaid
+    from pystator.hooks import (
+        LoggingHook,
+        MetricsCollector,
+        StructuredLoggingHook,
+        TransitionHook,
+        TransitionObserver,
+    )
+    from pystator.session import EntitySession, SnapshotError
+    from pystator.sinks import EventSink, MetricSink
+
+# Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams and sessions.
+__getattr__, __dir__ = lazy_module_attributes(
+    __name__,
+    {
+        "ActionExecutor": "pystator.actions",
+        "BuiltinRegistries": "pystator.actions",
+        "ExecutionResult": "pystator.actions",
+        "builtin_registries": "pystator.actions",
+        "to_dot": "pystator.diagrams",
+        "to_mermaid": "pystator.diagrams",
+        "LoggingHook": "pystator.hooks",
+        "MetricsCollector": "pystator.hooks",
+        "StructuredLoggingHook": "pystator.hooks",
+        "TransitionHook": "pystator.hooks",
+        "TransitionObserver": "pystator.hooks",
+        "EntitySession": "pystator.session",
+        "SnapshotError": "pystator.session",
+        "EventSink": "pystator.sinks",
+        "MetricSink": "pystator.sinks",
+    },
+    globals(),
+)
+
 __all__ = [
     "ActionExecutionError",
+    "ActionExecutor",
     "ActionNotFoundError",
     "ActionOutcome",
     "ActionRegistry",
@@ -86,6 +126,7 @@ __all__ = [
     "AsyncVersionedStateStore",
     "AuditStore",
     "BatchStateStore",
+    "BuiltinRegistries",
     "Clock",
     "CommitResult",
     "ConfigurationError",
@@ -97,8 +138,11 @@ __all__ = [
     "EntityNotFoundError",
     "EntityPage",
     "EntityRecord",
+    "EntitySession",
     "ErrorCode",
     "Event",
+    "EventSink",
+    "ExecutionResult",
     "ExpressionError",
     "ExpressionEvaluationError",
     "FSMError",
@@ -109,24 +153,31 @@ __all__ = [
     "InMemoryStateStore",
     "InvalidStateError",
     "InvalidTransitionError",
+    "LoggingHook",
+    "MetricSink",
+    "MetricsCollector",
     "Orchestrator",
     "ParallelConfiguration",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
+    "SnapshotError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
     "StateMachineBuilder",
     "StateStore",
     "StoreError",
+    "StructuredLoggingHook",
     "SystemClock",
     "TerminalStateError",
     "TimerSpec",
     "TransactionalStateStore",
     "TransitionCommit",
+    "TransitionHook",
     "TransitionInfo",
+    "TransitionObserver",
     "TransitionRecord",
     "TransitionResult",
     "TransitionTimeoutError",
@@ -134,6 +185,9 @@ __all__ = [
     "UndefinedTriggerError",
     "VersionedStateStore",
     "__version__",
+    "builtin_registries",
     "compile_expression",
+    "to_dot",
+    "to_mermaid",
     "validate_config",
 ]

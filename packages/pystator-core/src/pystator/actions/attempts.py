@@ -9,6 +9,7 @@ abandoned, not killed, when the limit passes: Python cannot stop a thread. Excep
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import threading
 import time
@@ -101,6 +102,38 @@ def _attempt_sync(ready: Ready, base: dict[str, Any]) -> Attempt:
     return Attempt(ActionStatus.SUCCESS, box["value"], context=context)
 
 
+async def _in_daemon_thread(ready: Ready, context: dict[str, Any]) -> Any:
+    """Run a blocking handler in a daemon thread and await its outcome.
+
+    Not ``asyncio.to_thread``: the default executor is joined when the loop shuts down, so one
+    abandoned (timed-out) action would hang ``asyncio.run()`` at exit; a daemon thread does not.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def deliver(value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def target() -> None:
+        try:
+            value, error = _call_blocking(ready, context), None
+        except Exception as exc:
+            value, error = None, exc
+        # RuntimeError: the loop closed in the meantime, so nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(deliver, value, error)
+
+    threading.Thread(target=target, name=f"pystator-action-{ready.spec.name}", daemon=True).start()
+    return await future
+
+
 async def _attempt_async(ready: Ready, base: dict[str, Any]) -> Attempt:
     import asyncio
 
@@ -111,7 +144,7 @@ async def _attempt_async(ready: Ready, base: dict[str, Any]) -> Attempt:
 
     async def call() -> Any:
         if ready.blocking and (limit is not None or ready.spec.kind == "http"):
-            return await asyncio.to_thread(_call_blocking, ready, context)
+            return await _in_daemon_thread(ready, context)
         value = handler(context)
         if inspect.isawaitable(value):
             value = await value

@@ -8,8 +8,8 @@ author, because in-process Python cannot be confined.
 
 Enable with ``ActionExecutor(..., allow_code=True)``, with a settings object whose
 ``features.inline_code_actions`` is true, or with the environment variable
-``PYSTATOR_FEATURES__INLINE_CODE_ACTIONS=true``. Otherwise every ``code:`` action fails with
-``CodeActionsDisabledError`` and the snippet is never compiled.
+``PYSTATOR_FEATURES_INLINE_CODE_ACTIONS=true`` (see ``pystator.actions.features``). Otherwise
+every ``code:`` action fails with ``CodeActionsDisabledError`` and the snippet is never compiled.
 
 A snippet sees ``ctx`` (also ``context``): its working copy of the context, which it may change;
 ``params``; and may set ``result`` to report a value. Its context changes are kept only if it
@@ -19,12 +19,12 @@ finishes without raising.
 from __future__ import annotations
 
 import builtins
-import os
 import threading
 from collections.abc import Mapping
 from types import CodeType
 from typing import Any
 
+from pystator.actions.features import feature_enabled, feature_env_var
 from pystator.errors import ActionExecutionError
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "run_code",
 ]
 
-CODE_ACTIONS_ENV = "PYSTATOR_FEATURES__INLINE_CODE_ACTIONS"
+CODE_ACTIONS_ENV = feature_env_var("inline_code_actions")
 
 ALLOWED_IMPORTS = frozenset(
     {
@@ -118,8 +118,6 @@ _SAFE_BUILTIN_NAMES = (
     "ZeroDivisionError",
 )
 
-_TRUE = {"1", "true", "yes", "on"}
-
 
 class CodeActionsDisabledError(ActionExecutionError):
     """A ``code:`` action was planned but inline code actions are not enabled."""
@@ -139,13 +137,7 @@ class CodeActionError(ActionExecutionError):
 
 def code_actions_enabled(allow_code: bool | None = None, settings: Any = None) -> bool:
     """The gate: an explicit flag wins, then ``settings.features.inline_code_actions``, then the env."""
-    if allow_code is not None:
-        return bool(allow_code)
-    features = getattr(settings, "features", None)
-    configured = getattr(features, "inline_code_actions", None)
-    if configured is not None:
-        return bool(configured)
-    return os.environ.get(CODE_ACTIONS_ENV, "").strip().lower() in _TRUE
+    return feature_enabled("inline_code_actions", flag=allow_code, settings=settings, default=False)
 
 
 def _guarded_import(

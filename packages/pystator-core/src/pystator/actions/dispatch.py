@@ -13,11 +13,12 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pystator.actions.code import CodeActionsDisabledError, run_code
 from pystator.actions.effects import apply_effect
-from pystator.actions.http import prepare_request, send_request
+from pystator.actions.http import HttpActionsDisabledError, prepare_request, send_request
 from pystator.actions.options import RunOptions, compiled_condition, options_of
 from pystator.actions.result import ActionResult, ActionStatus
 from pystator.actions.specs import action_spec_from_entry
@@ -40,6 +41,7 @@ class DispatchSettings:
     builtins: ActionRegistry | None
     strict: bool
     allow_code: bool
+    allow_http: bool
     http_timeout: float
     max_response_bytes: int
     clock: Callable[[], datetime]
@@ -100,7 +102,14 @@ def check_registered(spec: ActionSpec, settings: DispatchSettings) -> None:
         raise ActionNotFoundError(f"action {spec.name!r} is not registered", action_name=spec.name)
 
 
-def _call_handler(spec: ActionSpec, settings: DispatchSettings) -> Ready | ActionResult:
+@lru_cache(maxsize=4096)
+def _is_async(fn: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+
+
+def _call_handler(
+    spec: ActionSpec, definition: Any, options: RunOptions, settings: DispatchSettings
+) -> Ready | ActionResult:
     fn = _registered(spec, settings)
     if fn is None:
         missing = ActionNotFoundError(f"action {spec.name!r} is not registered", action_name=spec.name)
@@ -108,29 +117,38 @@ def _call_handler(spec: ActionSpec, settings: DispatchSettings) -> Ready | Actio
             raise missing
         return finished(spec, ActionStatus.SKIPPED, error=missing, reason="not registered")
     params = dict(spec.params)
-    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
-    return Ready(spec, None, RunOptions(), lambda ctx: fn(ctx, **params), blocking=not is_async)
+    try:
+        blocking = not _is_async(fn)
+    except TypeError:  # an unhashable callable object: ask every time
+        blocking = not _is_async.__wrapped__(fn)
+    return Ready(spec, definition, options, lambda ctx: fn(ctx, **params), blocking)
 
 
-def _kind_handler(spec: ActionSpec, definition: Any, settings: DispatchSettings) -> Ready | ActionResult:
+def _kind_handler(
+    spec: ActionSpec, definition: Any, options: RunOptions, settings: DispatchSettings
+) -> Ready | ActionResult:
     if spec.kind in ("call", "custom"):
-        return _call_handler(spec, settings)
+        return _call_handler(spec, definition, options, settings)
     if spec.kind == "effect":
         name, clock = spec.name, settings.clock
         return Ready(
-            spec, definition, RunOptions(), lambda ctx: apply_effect(name, definition, ctx, now=clock), False
+            spec, definition, options, lambda ctx: apply_effect(name, definition, ctx, now=clock), False
         )
     if spec.kind == "http":
-        return Ready(spec, definition, RunOptions(), _http_handler(definition, settings), blocking=True)
+        if not settings.allow_http:
+            return finished(
+                spec, ActionStatus.FAILED, error=HttpActionsDisabledError(), reason="http actions disabled"
+            )
+        return Ready(spec, definition, options, _http_handler(definition, settings), blocking=True)
     if spec.kind == "code":
         if not settings.allow_code:
             return finished(
                 spec, ActionStatus.FAILED, error=CodeActionsDisabledError(), reason="code actions disabled"
             )
         source, params = definition.code.source, dict(spec.params)
-        return Ready(spec, definition, RunOptions(), lambda ctx: run_code(source, ctx, params), blocking=True)
+        return Ready(spec, definition, options, lambda ctx: run_code(source, ctx, params), blocking=True)
     if spec.kind == "branch":
-        return Ready(spec, definition, RunOptions(), None, blocking=False)
+        return Ready(spec, definition, options, None, blocking=False)
     error = ActionExecutionError(f"action {spec.name!r}: unknown kind {spec.kind!r}", action_name=spec.name)
     return finished(spec, ActionStatus.FAILED, error=error, reason="unknown kind")
 
@@ -152,11 +170,8 @@ def prepare(spec: ActionSpec, context: Mapping[str, Any], settings: DispatchSett
         options = options_of(definition)
         if options.when is not None and not compiled_condition(options.when)(context):
             return finished(spec, ActionStatus.SKIPPED, reason="when: condition is false")
-        prepared = _kind_handler(spec, definition, settings)
+        return _kind_handler(spec, definition, options, settings)
     except ActionNotFoundError:
         raise
     except Exception as exc:
         return finished(spec, ActionStatus.FAILED, error=exc, reason="could not prepare the action")
-    if isinstance(prepared, ActionResult):
-        return prepared
-    return Ready(spec, definition, options, prepared.handler, prepared.blocking)

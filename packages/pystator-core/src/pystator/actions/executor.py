@@ -29,7 +29,7 @@ from pystator.actions.builtins import builtin_registries
 from pystator.actions.code import code_actions_enabled
 from pystator.actions.dispatch import DispatchSettings, Ready, check_registered, finished, prepare
 from pystator.actions.execution import ExecutionResult
-from pystator.actions.http import DEFAULT_MAX_RESPONSE_BYTES
+from pystator.actions.http import DEFAULT_MAX_RESPONSE_BYTES, http_actions_enabled
 from pystator.actions.registry import ActionRegistry
 from pystator.actions.result import ActionResult, ActionStatus
 
@@ -68,8 +68,10 @@ class ActionExecutor:
     ``use_builtins=False``). ``strict=True`` raises ``ActionNotFoundError`` for an unregistered
     name (checked before anything runs); otherwise it is recorded as skipped. ``code:`` actions run
     only when enabled (``allow_code``, ``settings.features.inline_code_actions`` or the environment
-    variable ``PYSTATOR_FEATURES__INLINE_CODE_ACTIONS``). ``sleep``/``async_sleep`` and ``clock``
-    are injectable so retries and timestamps are testable without waiting.
+    variable ``PYSTATOR_FEATURES_INLINE_CODE_ACTIONS``); ``http:`` actions unless disabled
+    (``allow_http=False``, ``features.http_actions`` false or ``PYSTATOR_FEATURES_HTTP_ACTIONS``).
+    ``sleep``/``async_sleep`` and ``clock`` are injectable, so retries and timestamps are testable
+    without waiting.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class ActionExecutor:
         event_sink: EventSink | None = None,
         metric_sink: MetricSink | None = None,
         allow_code: bool | None = None,
+        allow_http: bool | None = None,
         settings: Any = None,
         http_timeout: float = 10.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -111,6 +114,7 @@ class ActionExecutor:
             builtins=builtins if use_builtins else None,
             strict=strict,
             allow_code=code_actions_enabled(allow_code, settings),
+            allow_http=http_actions_enabled(allow_http, settings),
             http_timeout=float(http_timeout),
             max_response_bytes=max_response_bytes,
             clock=now,
@@ -208,37 +212,34 @@ class ActionExecutor:
     def _finish(self, result: TransitionResult, execution: ExecutionResult) -> ExecutionResult:
         return ExecutionResult(result, execution.action_results, execution.context)
 
+    def _settle(self, spec: ActionSpec, run: _Run, depth: int) -> Ready | list[ActionSpec] | None:
+        """Everything short of running: a ``Ready`` to run, a branch's nested specs, or None (recorded)."""
+        if run.stopped_by is not None:
+            self._skip_rest([spec], run)
+            return None
+        prepared = prepare(spec, run.context, self._settings)
+        if isinstance(prepared, ActionResult):
+            self._record(run, prepared)
+            return None
+        if prepared.spec.kind == "branch":
+            return self._enter_branch(prepared, run, depth)
+        return prepared
+
     def _sequence_sync(self, specs: Iterable[ActionSpec], run: _Run, depth: int) -> None:
         for spec in specs:
-            if run.stopped_by is not None:
-                self._skip_rest([spec], run)
-                continue
-            prepared = prepare(spec, run.context, self._settings)
-            if isinstance(prepared, ActionResult):
-                self._record(run, prepared)
-            elif prepared.spec.kind == "branch":
-                nested = self._enter_branch(prepared, run, depth)
-                if nested is not None:
-                    self._sequence_sync(nested, run, depth + 1)
-            else:
-                outcome, adopted = run_sync(prepared, run.context, self._sleep)
-                self._record(run, outcome, adopted)
+            step = self._settle(spec, run, depth)
+            if isinstance(step, Ready):
+                self._record(run, *run_sync(step, run.context, self._sleep))
+            elif step is not None:
+                self._sequence_sync(step, run, depth + 1)
 
     async def _sequence_async(self, specs: Iterable[ActionSpec], run: _Run, depth: int) -> None:
         for spec in specs:
-            if run.stopped_by is not None:
-                self._skip_rest([spec], run)
-                continue
-            prepared = prepare(spec, run.context, self._settings)
-            if isinstance(prepared, ActionResult):
-                self._record(run, prepared)
-            elif prepared.spec.kind == "branch":
-                nested = self._enter_branch(prepared, run, depth)
-                if nested is not None:
-                    await self._sequence_async(nested, run, depth + 1)
-            else:
-                outcome, adopted = await run_async(prepared, run.context, self._async_sleep)
-                self._record(run, outcome, adopted)
+            step = self._settle(spec, run, depth)
+            if isinstance(step, Ready):
+                self._record(run, *await run_async(step, run.context, self._async_sleep))
+            elif step is not None:
+                await self._sequence_async(step, run, depth + 1)
 
     async def _batch_async(self, specs: list[ActionSpec], run: _Run, depth: int) -> None:
         import asyncio

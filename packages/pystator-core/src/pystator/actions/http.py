@@ -7,6 +7,8 @@ inserted as it is. A dict or list ``body`` is sent as JSON (a string that is exa
 keeps the value's type); a string body is sent as text. A response outside 2xx is a failure
 carrying the status; ``on_error: continue`` records such a failure as a success with the error noted.
 Config authors are trusted: the request goes wherever the configuration says (no SSRF filtering).
+The ``features.http_actions`` switch (on by default) turns them off: they then fail with
+``HttpActionsDisabledError``.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from pystator.actions.features import feature_enabled, feature_env_var
 from pystator.actions.templates import render_template, render_value
 from pystator.errors import ActionExecutionError
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "HttpActionError",
+    "HttpActionsDisabledError",
     "HttpRequest",
     "HttpResponse",
+    "http_actions_enabled",
     "ignores_errors",
     "prepare_request",
     "send_request",
@@ -62,6 +67,21 @@ class HttpResponse:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class HttpActionsDisabledError(ActionExecutionError):
+    """An ``http`` action was planned but ``features.http_actions`` is off."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "http actions are disabled by settings features.http_actions = false "
+            f"(or {feature_env_var('http_actions')}=false)",
+            action_name="http",
+        )
+
+
+def http_actions_enabled(allow_http: bool | None = None, settings: Any = None) -> bool:
+    return feature_enabled("http_actions", flag=allow_http, settings=settings, default=True)
 
 
 class HttpActionError(ActionExecutionError):

@@ -60,8 +60,9 @@ class _Writer:
             shape = "circle" if node.startswith("H") else "plaintext"
             self.out(depth, f"{_q(node)} [shape={shape}, label={_q(label)}];")
         for member in block.members:
-            if block.kind == "parallel":
-                self.cluster(self.graph.blocks[member], f"{self.graph.blocks[member].label} (region)", depth)
+            region = self.graph.blocks.get(member)
+            if region is not None:
+                self.cluster(region, f"{region.label} (region)", depth)
             else:
                 self.state(member, depth)
 

@@ -62,17 +62,16 @@ class _Writer:
             self.out(depth, f"[*] --> s_{block.initial}")
         for node, label in block.pseudo:
             self.out(depth, f'state "{_quoted(label)}" as {_node_id(self.graph, node)}')
-        if block.kind == "parallel":
-            for index, region_id in enumerate(block.members):
-                if index:
-                    self.out(depth, "--")
-                region = self.graph.blocks[region_id]
-                self.out(depth, f'state "{_quoted(region.label)} (region)" as r_{region.label} {{')
-                self.block_body(region, depth + 1)
-                self.out(depth, "}")
-        else:
-            for name in block.members:
+        regions = [self.graph.blocks[m] for m in block.members if m in self.graph.blocks]
+        for name in block.members:
+            if name in self.graph.states:
                 self.state(name, depth)
+        for index, region in enumerate(regions):
+            if index:
+                self.out(depth, "--")
+            self.out(depth, f'state "{_quoted(region.label)} (region)" as r_{region.label} {{')
+            self.block_body(region, depth + 1)
+            self.out(depth, "}")
         for edge in block.edges:
             text = f"{_node_id(self.graph, edge.source)} --> {_node_id(self.graph, edge.target)}"
             self.out(depth, f"{text} : {_label(edge.label)}" if edge.label else text)
