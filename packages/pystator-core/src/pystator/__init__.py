@@ -41,7 +41,6 @@ from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
-from pystator.orchestrator import ContextValidatorFn, Orchestrator
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 from pystator.scheduler import Scheduler
 
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
         TransitionHook,
         TransitionObserver,
     )
+    from pystator.orchestrator import ContextValidatorFn, Orchestrator
     from pystator.session import EntitySession, SnapshotError
     from pystator.sinks import EventSink, MetricSink
     from pystator.stores import (
@@ -104,6 +104,8 @@ __getattr__, __dir__ = lazy_module_attributes(
         "SnapshotError": "pystator.session",
         "EventSink": "pystator.sinks",
         "MetricSink": "pystator.sinks",
+        "Orchestrator": "pystator.orchestrator",
+        "ContextValidatorFn": "pystator.orchestrator",
         "ActionOutcome": "pystator.stores",
         "ActionsStatus": "pystator.stores",
         "AsyncAuditStore": "pystator.stores",
