@@ -27,7 +27,12 @@ MACHINE = {
     "meta": {"machine_name": "tally"},
     "states": [{"name": "idle", "type": "initial"}, {"name": "counting"}],
     "transitions": [
-        {"trigger": "tick", "source": ["idle", "counting"], "dest": "counting", "actions": [{"increment": "n"}]}
+        {
+            "trigger": "tick",
+            "source": ["idle", "counting"],
+            "dest": "counting",
+            "actions": [{"increment": "n"}],
+        }
     ],
 }
 CONCURRENCY = "8"
@@ -68,7 +73,7 @@ def _workers(dsn: str, machine_file: Path, count: int) -> list[subprocess.Popen[
     env = {**os.environ, "PYSTATOR_DATABASE_URL": dsn, "PYSTATOR_WORKER_POLL_INTERVAL": "0.05"}
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "pystator_worker", "--machines", str(machine_file), "--concurrency", CONCURRENCY],
+            [sys.executable, "-m", "pystator_worker", "--machines", str(machine_file), "-c", CONCURRENCY],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -90,8 +95,9 @@ async def _bulk_submit(dsn: str, events: int, entities: int) -> None:
     async with EventQueue(dsn, pool_size=8) as queue:
         batch = 400
         for start in range(0, events, batch):
+            end = min(events, start + batch)
             await asyncio.gather(
-                *(queue.asubmit_event(f"e-{i % entities}", "tick") for i in range(start, min(events, start + batch)))
+                *(queue.asubmit_event(f"e-{i % entities}", "tick") for i in range(start, end))
             )
 
 

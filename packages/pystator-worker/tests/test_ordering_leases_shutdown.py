@@ -18,12 +18,14 @@ SLOW: dict[str, Any] = {
 }
 
 
-def slow_machine(gate: asyncio.Event, calls: list[str]) -> StateMachine:
+def slow_machine(gate: asyncio.Event, calls: list[str], started: asyncio.Event | None = None) -> StateMachine:
     machine = StateMachine.from_dict(SLOW)
 
     @machine.action("work")
     async def work(ctx: dict[str, Any]) -> None:
         calls.append(str(ctx["_idempotency_key"]))
+        if started is not None:
+            started.set()
         await gate.wait()
 
     return machine
@@ -42,8 +44,8 @@ async def _history_keys(queue: EventQueue, entity_id: str) -> list[str]:
 async def test_each_entity_applies_its_events_in_submission_order(queue: EventQueue) -> None:
     submitted: dict[str, list[str]] = {f"c-{i}": [] for i in range(5)}
     for _ in range(12):
-        for entity in submitted:
-            submitted[entity].append(await queue.asubmit_event(entity, "tick"))
+        for entity, ids in submitted.items():
+            ids.append(await queue.asubmit_event(entity, "tick"))
     stats = await Worker(counter_machine(), queue=queue, concurrency=6, poll_interval=0.02).run(drain=True)
     assert stats.applied == 60
     for entity, ids in submitted.items():
@@ -72,12 +74,11 @@ async def test_one_entity_is_never_processed_concurrently(queue: EventQueue) -> 
 async def test_actions_run_after_the_commit_under_a_lease_and_a_dead_workers_lease_is_reclaimed(
     queue: EventQueue,
 ) -> None:
-    gate, calls = asyncio.Event(), []
+    gate, calls, started = asyncio.Event(), [], asyncio.Event()
     event_id = await queue.asubmit_event("s-1", "go")
-    crashed = Worker(slow_machine(gate, calls), queue=queue, poll_interval=0.02, lease_seconds=30)
+    crashed = Worker(slow_machine(gate, calls, started), queue=queue, poll_interval=0.02, lease_seconds=30)
     task = asyncio.create_task(crashed.run())
-    while not calls:
-        await asyncio.sleep(0.01)
+    await started.wait()
     info = await queue.aget_event(event_id)
     assert info is not None and info.status is EventStatus.PROCESSING  # committed, actions in flight
     assert info.result["target_state"] == "busy"
@@ -96,12 +97,11 @@ async def test_actions_run_after_the_commit_under_a_lease_and_a_dead_workers_lea
 
 
 async def test_the_heartbeat_extends_the_leases_of_live_workers(queue: EventQueue) -> None:
-    gate, calls = asyncio.Event(), []
+    gate, calls, started = asyncio.Event(), [], asyncio.Event()
     await queue.asubmit_event("s-1", "go")
-    live = Worker(slow_machine(gate, calls), queue=queue, poll_interval=0.02, lease_seconds=30)
+    live = Worker(slow_machine(gate, calls, started), queue=queue, poll_interval=0.02, lease_seconds=30)
     task = asyncio.create_task(live.run())
-    while not calls:
-        await asyncio.sleep(0.01)
+    await started.wait()
     await _expire_leases(queue)
     backend = await queue.backend()
     await backend.heartbeat(live.worker_id, lease_seconds=30, processed=0, failed=0)
@@ -113,13 +113,12 @@ async def test_the_heartbeat_extends_the_leases_of_live_workers(queue: EventQueu
 
 
 async def test_stop_finishes_in_flight_work_and_claims_nothing_new(queue: EventQueue) -> None:
-    gate, calls = asyncio.Event(), []
+    gate, calls, started = asyncio.Event(), [], asyncio.Event()
     first = await queue.asubmit_event("s-1", "go")
     waiting = await queue.asubmit_event("s-2", "go")
-    worker = Worker(slow_machine(gate, calls), queue=queue, poll_interval=0.02, concurrency=1)
+    worker = Worker(slow_machine(gate, calls, started), queue=queue, poll_interval=0.02, concurrency=1)
     task = asyncio.create_task(worker.run())
-    while not calls:
-        await asyncio.sleep(0.01)
+    await started.wait()
     worker.stop()
     await asyncio.sleep(0.05)
     assert not task.done()  # still finishing the event in flight
@@ -141,7 +140,9 @@ async def test_metrics_and_retention(queue: EventQueue) -> None:
     assert before.ready == 3 and before.lag_seconds >= 0
     worker = Worker(StateMachine.from_dict(COUNTER), queue=queue, poll_interval=0.02)
     task = asyncio.create_task(worker.run())
-    while (await queue.ametrics()).ready:
+    for _ in range(1000):  # until the worker has taken the ready events
+        if not (await queue.ametrics()).ready:
+            break
         await asyncio.sleep(0.01)
     during = await queue.ametrics()
     assert [w.worker_id for w in during.workers] == [worker.worker_id]
@@ -171,8 +172,10 @@ async def _expire_leases(queue: EventQueue) -> None:
         from pystator_worker.sqlite import SQLiteBackend
 
         assert isinstance(backend, SQLiteBackend)
-        await backend._write(  # noqa: SLF001 - the test reaches into the backend on purpose
-            lambda c: c.execute(
-                "UPDATE worker_events SET lease_expires_at = 0 WHERE status = 'processing'"
-            ).rowcount
+        await backend._write(
+            lambda c: (
+                c.execute(
+                    "UPDATE worker_events SET lease_expires_at = 0 WHERE status = 'processing'"
+                ).rowcount
+            )
         )
