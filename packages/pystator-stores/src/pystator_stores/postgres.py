@@ -400,17 +400,17 @@ class PostgresStateStore(SyncTwins):
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
         now = commit.timestamp or self._clock()
         pool = await self._pool()
-        try:
-            with self._translated():
+        for attempt in (1, 2):
+            try:
                 async with pool.acquire() as conn:
                     return await commit_on_connection(conn, commit, now=now)
-        except StoreError as exc:
-            if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
-                raise
-            # A concurrent commit with the same idempotency key won; this run now finds it.
-            with self._translated():
-                async with pool.acquire() as conn:
-                    return await commit_on_connection(conn, commit, now=now)
+            except asyncpg.UniqueViolationError as exc:
+                if attempt == 2:
+                    raise self._store_error(exc) from exc
+                # A concurrent commit with the same idempotency key won; this run now finds it.
+            except _DRIVER_ERRORS as exc:
+                raise self._store_error(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
