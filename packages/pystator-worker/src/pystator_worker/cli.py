@@ -89,6 +89,7 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
             database_url=database_url,
             concurrency=concurrency,
             default_machine=default_machine,
+            batch_size=batch_size,
             retention=timedelta(days=retention_days) if retention_days is not None else None,
         )
     except ValueError as exc:
