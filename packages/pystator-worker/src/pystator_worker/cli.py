@@ -70,6 +70,9 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
     drain: Annotated[
         bool, typer.Option("--drain", help="Stop once no event is pending or processing.")
     ] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Events of different entities per transaction.")
+    ] = 8,
     retention_days: Annotated[
         float | None, typer.Option("--retention-days", min=0, help="Delete done events older than this.")
     ] = None,
