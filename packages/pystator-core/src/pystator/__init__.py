@@ -85,7 +85,7 @@ if TYPE_CHECKING:
         VersionedStateStore,
     )
 
-# Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams and stores.
+# Imported on first access (see pystator._lazy): executor, hooks, sinks, diagrams, sessions, stores.
 __getattr__, __dir__ = lazy_module_attributes(
     __name__,
     {
@@ -165,9 +165,9 @@ __all__ = [
     "DestinationCheckResult",
     "EntityCache",
     "EntityNotFoundError",
+    "EntitySession",
     "EntityPage",
     "EntityRecord",
-    "EntitySession",
     "ErrorCode",
     "Event",
     "EventSink",
@@ -187,11 +187,11 @@ __all__ = [
     "MetricsCollector",
     "Orchestrator",
     "ParallelConfiguration",
+    "SnapshotError",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
-    "SnapshotError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
