@@ -81,6 +81,9 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
     if ctx.invoked_subcommand is not None:
         return
     if machines is None:
+        if database_url is None and concurrency is None and default_machine is None and not drain:
+            typer.echo(ctx.get_help())  # plain `pystator worker`: show what it can do
+            raise typer.Exit(0)
         raise typer.BadParameter("the worker needs machines to apply events to", param_hint="--machines")
     from pystator_worker.worker import Worker
 
