@@ -36,7 +36,6 @@ KNOWN_COMMANDS = (
     KnownCommand(
         "up", "pystator-api", "pip install 'pystator[all]'", "Run the whole stack on embedded defaults."
     ),
-    KnownCommand("db", "pystator-stores", "pip install 'pystator[stores]'", "Database migrations."),
     KnownCommand(
         "worker", "pystator-worker", "pip install 'pystator[worker]'", "Run the durable worker queue."
     ),
