@@ -53,16 +53,19 @@ def _unavailable_reason(command: KnownCommand) -> str:
     )
 
 
-def _missing(command: KnownCommand) -> typer.Typer:
+def _add_missing(app: typer.Typer, command: KnownCommand) -> None:
+    """A command that takes any arguments (``pystator ui serve --port 1``) and refuses in one line."""
     reason = _unavailable_reason(command)
-    group = typer.Typer(help=f"{command.help} (unavailable: {reason})")
 
-    @group.callback(invoke_without_command=True, context_settings={"ignore_unknown_options": True})
-    def _refuse() -> None:
+    def refuse(context: typer.Context) -> None:
         typer.echo(f"pystator {command.name}: {reason}", err=True)
         raise typer.Exit(MISSING_EXIT_CODE)
 
-    return group
+    app.command(
+        command.name,
+        help=f"{command.help} (unavailable: {reason})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    )(refuse)
 
 
 def install_plugins(app: typer.Typer) -> list[str]:
@@ -77,5 +80,5 @@ def install_plugins(app: typer.Typer) -> list[str]:
         added.append(entry.name)
     for known in KNOWN_COMMANDS:
         if known.name not in added:
-            app.add_typer(_missing(known), name=known.name)
+            _add_missing(app, known)
     return added
