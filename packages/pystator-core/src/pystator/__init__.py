@@ -11,6 +11,7 @@ from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
+from pystator.clock import Clock, SystemClock
 from pystator.config import validate_config
 from pystator.destination import DestinationCandidate, DestinationCheckResult
 from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
@@ -28,6 +29,7 @@ from pystator.errors import (
     GuardRejectedError,
     InvalidStateError,
     InvalidTransitionError,
+    SchedulerError,
     StaleVersionError,
     StoreError,
     TerminalStateError,
@@ -40,6 +42,33 @@ from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
+from pystator.scheduler import Scheduler
+from pystator.stores import (
+    ActionOutcome,
+    ActionsStatus,
+    AsyncAuditStore,
+    AsyncBatchStateStore,
+    AsyncContextStore,
+    AsyncQueryableStateStore,
+    AsyncStateStore,
+    AsyncTransactionalStateStore,
+    AsyncVersionedStateStore,
+    AuditStore,
+    BatchStateStore,
+    CommitResult,
+    ContextStore,
+    EntityPage,
+    EntityRecord,
+    FullStateStore,
+    InMemoryStateStore,
+    PlannedAction,
+    QueryableStateStore,
+    StateStore,
+    TransactionalStateStore,
+    TransitionCommit,
+    TransitionRecord,
+    VersionedStateStore,
+)
 
 if TYPE_CHECKING:
     from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
@@ -51,6 +80,7 @@ if TYPE_CHECKING:
         TransitionHook,
         TransitionObserver,
     )
+    from pystator.orchestrator import ContextValidatorFn, Orchestrator
     from pystator.session import EntitySession, SnapshotError
     from pystator.sinks import EventSink, MetricSink
     from pystator.stores import (
@@ -81,8 +111,7 @@ if TYPE_CHECKING:
         VersionedStateStore,
     )
 
-# Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams, sessions
-# and stores.
+# Imported on first access (see pystator._lazy): executor, hooks, sinks, diagrams, sessions, stores.
 __getattr__, __dir__ = lazy_module_attributes(
     __name__,
     {
@@ -101,6 +130,8 @@ __getattr__, __dir__ = lazy_module_attributes(
         "SnapshotError": "pystator.session",
         "EventSink": "pystator.sinks",
         "MetricSink": "pystator.sinks",
+        "Orchestrator": "pystator.orchestrator",
+        "ContextValidatorFn": "pystator.orchestrator",
         "ActionOutcome": "pystator.stores",
         "ActionsStatus": "pystator.stores",
         "AsyncAuditStore": "pystator.stores",
@@ -150,17 +181,19 @@ __all__ = [
     "AuditStore",
     "BatchStateStore",
     "BuiltinRegistries",
+    "Clock",
     "CommitResult",
     "ConfigurationError",
     "ContextStore",
     "ContextValidationError",
+    "ContextValidatorFn",
     "DestinationCandidate",
     "DestinationCheckResult",
     "EntityCache",
     "EntityNotFoundError",
+    "EntitySession",
     "EntityPage",
     "EntityRecord",
-    "EntitySession",
     "ErrorCode",
     "Event",
     "EventSink",
@@ -178,10 +211,13 @@ __all__ = [
     "LoggingHook",
     "MetricSink",
     "MetricsCollector",
+    "Orchestrator",
     "ParallelConfiguration",
+    "SnapshotError",
     "PlannedAction",
     "QueryableStateStore",
-    "SnapshotError",
+    "Scheduler",
+    "SchedulerError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
@@ -189,6 +225,7 @@ __all__ = [
     "StateStore",
     "StoreError",
     "StructuredLoggingHook",
+    "SystemClock",
     "TerminalStateError",
     "TimerSpec",
     "TransactionalStateStore",
