@@ -24,7 +24,7 @@ def pystator_executable() -> str:
     return found
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def pystator_path() -> str:
     """The console script itself, for tests that start long-running commands."""
     return pystator_executable()
