@@ -86,7 +86,9 @@ def test_push_creates_then_adds_versions(pystator: Run, machines: Path, api_url:
 
 
 def test_pull_returns_the_pushed_source(pystator: Run, machines: Path, api_url: str, tmp_path: Path) -> None:
-    source = (machines / "guarded.yaml").read_text().replace("machine_name: guarded", "machine_name: cli_pull")
+    source = (
+        (machines / "guarded.yaml").read_text().replace("machine_name: guarded", "machine_name: cli_pull")
+    )
     file = tmp_path / "guarded.yaml"
     file.write_text(source)
     done = pystator("machines", "push", file, "--id", "cli_pull", "--api-url", api_url)

@@ -7,11 +7,12 @@ Credentials: ``X-API-Key`` (``--api-key`` / ``PYSTATOR_API_KEY``) or a bearer to
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.error
 
 __all__ = ["ApiClient", "ApiError", "ApiUnreachableError"]
 
@@ -49,6 +50,9 @@ class ApiClient:
         return self.request("PUT", path, body)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
+        import urllib.error
+        import urllib.request
+
         url = self.base_url.rstrip("/") + path
         headers = {"Accept": "application/json"}
         data = None
