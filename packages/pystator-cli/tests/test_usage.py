@@ -61,10 +61,12 @@ def test_ui_is_a_known_command_with_a_one_line_answer(pystator: Run, one_line: C
     assert "pystator-api" in line
 
 
-def _run_on_a_terminal(executable: str, *args: str) -> str:
+def _run_on_a_terminal(executable: str, *args: str, exit_code: int = 0, no_color: bool = False) -> str:
     controller, terminal = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160"}
     env.pop("NO_COLOR", None)
+    if no_color:
+        env["NO_COLOR"] = "1"
     process = subprocess.Popen([executable, *args], stdout=terminal, stderr=terminal, env=env)
     os.close(terminal)
     chunks: list[bytes] = []
@@ -77,7 +79,7 @@ def _run_on_a_terminal(executable: str, *args: str) -> str:
             break
         chunks.append(chunk)
     os.close(controller)
-    assert process.wait(timeout=60) == 0
+    assert process.wait(timeout=60) == exit_code
     return b"".join(chunks).decode("utf-8", "replace")
 
 
@@ -90,3 +92,12 @@ def test_tables_are_rich_on_a_terminal_and_plain_in_a_pipe(
     piped = pystator("machines", "show", str(machines / "order.yaml")).stdout
     assert "━" not in piped and "─" not in piped and "\x1b[" not in piped
     assert "exchange_ack" in piped
+
+
+def test_problems_are_coloured_on_a_terminal_unless_no_color(pystator_path: str, machines: Path) -> None:
+    file = str(machines / "invalid.yaml")
+    coloured = _run_on_a_terminal(pystator_path, "machines", "validate", file, exit_code=1)
+    assert f"\x1b[1m{file}:7\x1b[0m: \x1b[36mstates[1].name\x1b[0m: " in coloured
+    plain = _run_on_a_terminal(pystator_path, "machines", "validate", file, exit_code=1, no_color=True)
+    assert "\x1b[" not in plain
+    assert f"{file}:7: states[1].name: " in plain

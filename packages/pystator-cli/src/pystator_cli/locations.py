@@ -39,6 +39,13 @@ class Problem:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
+    def styled(self, styler: Any) -> str:
+        """``str(self)`` with the location and path styled by ``styler(text, **style)``."""
+        where = styler(f"{self.file}:{self.line}" if self.line else self.file, bold=True)
+        if not self.path:
+            return f"{where}: {self.message}"
+        return f"{where}: {styler(self.path, fg='cyan')}: {self.message}"
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line or None, "path": self.path, "message": self.message}
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from pystator_cli.locations import Problem, load_problem, locate_problem
-from pystator_cli.output import EXIT_PROBLEMS, EXIT_USAGE, fail
+from pystator_cli.output import EXIT_PROBLEMS, EXIT_USAGE, colour, fail
 
 if TYPE_CHECKING:
     from pystator import StateMachine
@@ -39,7 +39,7 @@ def file_problems(path: Path) -> list[Problem]:
 
 def print_problems(problems: Sequence[Problem], *, err: bool = False) -> None:
     for problem in problems:
-        typer.echo(str(problem), err=err)
+        typer.echo(problem.styled(colour) if not err else str(problem), err=err)
 
 
 def load_machine(command: str, path: Path, **registries: Any) -> StateMachine:

@@ -22,6 +22,7 @@ __all__ = [
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
     "Progress",
+    "colour",
     "fail",
     "is_terminal",
     "print_json",
@@ -40,6 +41,14 @@ def is_terminal() -> bool:
     if os.environ.get("TERM") == "dumb":
         return False
     return sys.stdout.isatty()
+
+
+def colour(text: str, **style: Any) -> str:
+    """``text`` styled (``fg="red"``, ``bold=True``, ...) on a colour terminal, else unchanged;
+    ``NO_COLOR`` turns colour off."""
+    if not is_terminal() or os.environ.get("NO_COLOR"):
+        return text
+    return typer.style(text, **style)
 
 
 def print_json(data: Any) -> None:
@@ -62,13 +71,14 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     cells = [["" if value is None else str(value) for value in row] for row in rows]
     if is_terminal():
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=title, title_justify="left", header_style="bold")
+        table = Table(title=escape(title), title_justify="left", header_style="bold")
         for column in columns:
-            table.add_column(column)
+            table.add_column(escape(column))
         for row in cells:
-            table.add_row(*row)
+            table.add_row(*(escape(value) for value in row))
         Console().print(table)
         return
     widths = [len(c) for c in columns]
@@ -90,7 +100,7 @@ class Progress:
         if self._bar is None:
             say(message)
             return
-        self._bar.console.print(message)
+        self._bar.console.print(message, markup=False, highlight=False)
         self._bar.advance(self._task)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from pystator_cli.machine_files import load_machine, require_files
-from pystator_cli.output import EXIT_PROBLEMS, EXIT_USAGE, fail, print_json
+from pystator_cli.output import EXIT_PROBLEMS, EXIT_USAGE, colour, fail, print_json
 
 __all__ = ["process"]
 
@@ -96,9 +96,11 @@ def _print_human(result: Any) -> None:
     if not result.success:
         reason = result.error.message if result.error is not None else "refused"
         code = f" [{result.error.code.value}]" if result.error is not None else ""
-        typer.echo(f"{result.source_state} --{result.trigger}--> refused: {reason}{code}")
+        refused = colour("refused", fg="red", bold=True)
+        typer.echo(f"{result.source_state} --{result.trigger}--> {refused}: {reason}{code}")
         return
-    typer.echo(f"{result.source_state} --{result.trigger}--> {result.target_state}")
+    target = colour(str(result.target_state), fg="green", bold=True)
+    typer.echo(f"{result.source_state} --{result.trigger}--> {target}")
     for spec in result.all_action_specs:
         where = f" ({spec.state})" if spec.state else ""
         typer.echo(f"  {spec.phase} action: {spec.name} [{spec.kind}]{where}")

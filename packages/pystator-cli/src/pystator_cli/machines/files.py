@@ -9,7 +9,7 @@ import typer
 
 from pystator_cli.locations import Problem, locate_problem
 from pystator_cli.machine_files import file_problems, load_machine, print_problems, require_files
-from pystator_cli.output import EXIT_PROBLEMS, print_json, print_table, say
+from pystator_cli.output import EXIT_PROBLEMS, colour, print_json, print_table, say
 
 __all__ = ["diagram", "lint", "show", "validate"]
 
@@ -40,7 +40,7 @@ def validate(files: Files, as_json: JsonFlag = False) -> None:
             if problems:
                 print_problems(problems)
             else:
-                typer.echo(f"{path}: valid")
+                typer.echo(f"{path}: {colour('valid', fg='green')}")
         count = sum(len(found) for _, found in report)
         if invalid:
             say(f"{len(invalid)} of {len(files)} files invalid ({count} problems)")
@@ -80,7 +80,8 @@ def lint(
             print_problems(entry["problems"])
             for problem, code, severity in entry["findings"]:
                 label = "" if severity == "warning" else f"({severity}) "
-                typer.echo(f"{_where(problem)}: {label}{problem.message} [{code}]")
+                tag = colour(f"[{code}]", fg="yellow" if severity == "warning" else "blue")
+                typer.echo(f"{_where(problem)}: {label}{problem.message} {tag}")
             if not entry["problems"] and not entry["findings"]:
                 typer.echo(f"{entry['file']}: no findings")
     if failing:
@@ -89,7 +90,7 @@ def lint(
 
 def _where(problem: Problem) -> str:
     where = f"{problem.file}:{problem.line}" if problem.line else problem.file
-    return f"{where}: {problem.path}"
+    return f"{colour(where, bold=True)}: {colour(problem.path, fg='cyan')}"
 
 
 def _lint_entry(entry: dict[str, Any]) -> dict[str, Any]:
