@@ -10,7 +10,7 @@ import typer
 
 from pystator_cli import db, docs, machines, schema
 from pystator_cli.output import EXIT_USAGE
-from pystator_cli.plugins import install_plugins
+from pystator_cli.plugins import build_command
 from pystator_cli.process import process
 from pystator_cli.versions import installed_versions
 
@@ -69,8 +69,7 @@ app.add_typer(db.app, name="db")
 
 def run(args: list[str] | None = None) -> None:
     """The console script: every usage error as one line (exit 2), no traceback for known failures."""
-    install_plugins(app)
-    command = typer.main.get_command(app)
+    command = build_command(app)
     try:
         outcome = command.main(args=args, prog_name="pystator", standalone_mode=False)
     except _USAGE_ERROR as exc:
