@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING
 from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
+from pystator.builder import StateMachineBuilder
+from pystator.clock import Clock, SystemClock
+from pystator.config import validate_config
+from pystator.destination import DestinationCandidate, DestinationCheckResult
+from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
 from pystator.errors import (
     ActionExecutionError,
     ActionNotFoundError,
@@ -24,6 +29,7 @@ from pystator.errors import (
     GuardRejectedError,
     InvalidStateError,
     InvalidTransitionError,
+    SchedulerError,
     StaleVersionError,
     StoreError,
     TerminalStateError,
@@ -34,7 +40,36 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
+from pystator.machine import StateMachine
+from pystator.orchestrator import ContextValidatorFn, Orchestrator
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
+from pystator.scheduler import Scheduler
+from pystator.stores import (
+    ActionOutcome,
+    ActionsStatus,
+    AsyncAuditStore,
+    AsyncBatchStateStore,
+    AsyncContextStore,
+    AsyncQueryableStateStore,
+    AsyncStateStore,
+    AsyncTransactionalStateStore,
+    AsyncVersionedStateStore,
+    AuditStore,
+    BatchStateStore,
+    CommitResult,
+    ContextStore,
+    EntityPage,
+    EntityRecord,
+    FullStateStore,
+    InMemoryStateStore,
+    PlannedAction,
+    QueryableStateStore,
+    StateStore,
+    TransactionalStateStore,
+    TransitionCommit,
+    TransitionRecord,
+    VersionedStateStore,
+)
 
 if TYPE_CHECKING:
     from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
@@ -73,14 +108,33 @@ __all__ = [
     "ActionExecutionError",
     "ActionExecutor",
     "ActionNotFoundError",
+    "ActionOutcome",
     "ActionRegistry",
     "ActionResult",
     "ActionSpec",
     "ActionStatus",
+    "ActionsStatus",
+    "AsyncAuditStore",
+    "AsyncBatchStateStore",
+    "AsyncContextStore",
+    "AsyncQueryableStateStore",
+    "AsyncStateStore",
+    "AsyncTransactionalStateStore",
+    "AsyncVersionedStateStore",
+    "AuditStore",
+    "BatchStateStore",
     "BuiltinRegistries",
+    "Clock",
+    "CommitResult",
     "ConfigurationError",
+    "ContextStore",
     "ContextValidationError",
+    "ContextValidatorFn",
+    "DestinationCandidate",
+    "DestinationCheckResult",
     "EntityNotFoundError",
+    "EntityPage",
+    "EntityRecord",
     "ErrorCode",
     "Event",
     "EventSink",
@@ -88,28 +142,47 @@ __all__ = [
     "ExpressionError",
     "ExpressionEvaluationError",
     "FSMError",
+    "FullStateStore",
     "GuardNotFoundError",
     "GuardRegistry",
     "GuardRejectedError",
+    "InMemoryStateStore",
     "InvalidStateError",
     "InvalidTransitionError",
     "LoggingHook",
     "MetricSink",
     "MetricsCollector",
+    "Orchestrator",
+    "ParallelConfiguration",
+    "PlannedAction",
+    "QueryableStateStore",
+    "Scheduler",
+    "SchedulerError",
     "StaleVersionError",
+    "StateInfo",
+    "StateMachine",
+    "StateMachineBuilder",
+    "StateStore",
     "StoreError",
     "StructuredLoggingHook",
+    "SystemClock",
     "TerminalStateError",
     "TimerSpec",
+    "TransactionalStateStore",
+    "TransitionCommit",
     "TransitionHook",
+    "TransitionInfo",
     "TransitionObserver",
+    "TransitionRecord",
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
     "UndefinedTriggerError",
+    "VersionedStateStore",
     "builtin_registries",
     "to_dot",
     "to_mermaid",
     "__version__",
     "compile_expression",
+    "validate_config",
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "GuardRejectedError",
     "InvalidStateError",
     "InvalidTransitionError",
+    "SchedulerError",
     "StaleVersionError",
     "StoreError",
     "TerminalStateError",
@@ -280,3 +281,9 @@ class StoreError(FSMError):
     """A store could not read or write (corrupted row, lost connection, ...); nothing was written."""
 
     default_code = ErrorCode.STORE_ERROR
+
+
+class SchedulerError(FSMError):
+    """A scheduler cannot do what was asked (it is closed, or its backend failed); nothing changed."""
+
+    default_code = ErrorCode.INTERNAL

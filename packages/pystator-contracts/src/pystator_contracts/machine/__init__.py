@@ -6,6 +6,7 @@ checked by ``pystator_contracts.validation``.
 """
 
 from pystator_contracts.machine.actions import (
+    BUILTIN_ACTIONS,
     EFFECT_KEYS,
     ActionEntry,
     ActionOptions,
@@ -29,11 +30,13 @@ from pystator_contracts.machine.actions import (
     action_entry_kind,
 )
 from pystator_contracts.machine.base import (
+    DURATION_TEXT_PATTERN,
     NAME_PATTERN,
     DurationMs,
     DurationSeconds,
     Name,
     StrictModel,
+    one_or_many,
     parse_duration_ms,
 )
 from pystator_contracts.machine.conditions import (
@@ -58,12 +61,29 @@ from pystator_contracts.machine.config import (
     MachineConfig,
     MachineMeta,
     StateVariable,
+    StateVariableEntry,
 )
-from pystator_contracts.machine.states import InlineSubmachine, Region, StateDef, StateTimeout, StateType
-from pystator_contracts.machine.transitions import DEST_PATTERN, SOURCE_PATTERN, Dest, Source, TransitionDef
+from pystator_contracts.machine.states import (
+    InlineSubmachine,
+    Region,
+    StateDef,
+    StateTimeout,
+    StateType,
+    SubmachineSpec,
+)
+from pystator_contracts.machine.transitions import (
+    DEST_PATTERN,
+    SOURCE_PATTERN,
+    Dest,
+    Source,
+    SourceSpec,
+    TransitionDef,
+)
 
 __all__ = [
+    "BUILTIN_ACTIONS",
     "DEST_PATTERN",
+    "DURATION_TEXT_PATTERN",
     "EFFECT_KEYS",
     "NAME_PATTERN",
     "SOURCE_PATTERN",
@@ -107,16 +127,20 @@ __all__ = [
     "Region",
     "SetEffect",
     "Source",
+    "SourceSpec",
     "StateDef",
     "StateTimeout",
     "StateType",
     "StateVariable",
+    "StateVariableEntry",
     "StateWhen",
     "StrictModel",
+    "SubmachineSpec",
     "TimestampEffect",
     "TransitionDef",
     "WhenAllOf",
     "WhenAnyOf",
     "action_entry_kind",
+    "one_or_many",
     "parse_duration_ms",
 ]

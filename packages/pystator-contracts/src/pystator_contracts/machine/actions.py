@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import BeforeValidator, Discriminator, Field, Tag
 
-from pystator_contracts.machine.base import DurationSeconds, Name, StrictModel
+from pystator_contracts.machine.base import DurationSeconds, Name, StrictModel, one_or_many
 from pystator_contracts.machine.conditions import Condition
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "AppendEffect",
     "AppendSpec",
     "BranchAction",
+    "BUILTIN_ACTIONS",
     "BranchSpec",
     "CallAction",
     "ClearEffect",
@@ -34,6 +35,11 @@ __all__ = [
 ]
 
 FieldPath = Annotated[str, Field(min_length=1, max_length=200)]
+
+BUILTIN_ACTIONS = frozenset(
+    {"noop", "log", "trace", "set_context", "snapshot", "copy_key", "validate_keys", "publish", "emit_metric"}
+)
+"""Actions every executor provides without registration (see the configuration reference)."""
 
 
 class ActionOptions(StrictModel):
@@ -135,9 +141,17 @@ class CodeAction(ActionOptions):
 
 
 class BranchSpec(StrictModel):
+    """``when`` true runs ``then``, else ``else``; entries nest (to a bounded depth)."""
+
     when: Condition
-    then: list[ActionEntry] = Field(default_factory=list)
-    else_: list[ActionEntry] = Field(default_factory=list, alias="else")
+    then: Annotated[
+        list[ActionEntry],
+        BeforeValidator(one_or_many, json_schema_input_type=ActionEntry | list[ActionEntry] | None),
+    ] = Field(default_factory=list)
+    else_: Annotated[
+        list[ActionEntry],
+        BeforeValidator(one_or_many, json_schema_input_type=ActionEntry | list[ActionEntry] | None),
+    ] = Field(default_factory=list, alias="else")
 
 
 class BranchAction(ActionOptions):

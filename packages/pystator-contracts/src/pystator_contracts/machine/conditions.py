@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, model_validator
 
 from pystator_contracts.machine.base import Name, StrictModel
 
@@ -28,6 +28,21 @@ CheckOp = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in", "is_set
 _LIST_OPS = {"in", "not_in"}
 _UNARY_OPS = {"is_set", "is_null"}
 
+# The operand rules of ``Check._operands_match_op``, for editors that validate against the JSON Schema.
+_CHECK_OPERAND_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"op": {"enum": sorted(_LIST_OPS)}}, "required": ["op"]},
+            "then": {"required": ["values"], "properties": {"values": {"type": "array"}}},
+            "else": {"properties": {"values": {"type": "null"}}},
+        },
+        {
+            "if": {"properties": {"op": {"enum": sorted(_UNARY_OPS)}}, "required": ["op"]},
+            "then": {"not": {"required": ["value"]}},
+        },
+    ]
+}
+
 
 class Check(StrictModel):
     """``{field, op, value}``: compare one context field (dotted paths reach into nested dicts).
@@ -35,6 +50,8 @@ class Check(StrictModel):
     A missing field is null; ordering comparisons against null are false. ``in`` / ``not_in`` take
     ``values``; ``is_set`` / ``is_null`` take neither ``value`` nor ``values``.
     """
+
+    model_config = ConfigDict(json_schema_extra=_CHECK_OPERAND_SCHEMA)
 
     field: Annotated[str, Field(min_length=1)]
     op: CheckOp = "eq"

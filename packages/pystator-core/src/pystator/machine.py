@@ -1,0 +1,350 @@
+"""``StateMachine``: a machine definition compiled once, and the pure ``process()`` over it.
+
+``process(current_state, trigger, context)`` computes a transition and returns a frozen
+``TransitionResult``; it never mutates the context, executes nothing and does no I/O. Guards are
+looked up in the machine's ``GuardRegistry`` (``bind_guards``, ``@machine.guard``); actions are
+planned as ``ActionSpec`` values for an ``ActionExecutor`` to run (``machine.action_registry``).
+See docs/guides/engine.md for the semantics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from pystator.actions import ActionRegistry
+from pystator.destination import DestinationCheckResult, aevaluate_destination, evaluate_destination
+from pystator.engine.compiler import compile_machine
+from pystator.engine.drivers import drive_async, drive_sync
+from pystator.engine.guards import GuardBinding
+from pystator.engine.hierarchy import active_states
+from pystator.engine.kernel import Kernel, Trace
+from pystator.engine.loading import load_mapping, parse_config, validation_errors
+from pystator.engine.parallel import ParallelConfiguration, format_atoms
+from pystator.engine.queries import available_transitions, state_info
+from pystator.engine.regions import region_results
+from pystator.engine.reserved import HISTORY_KEY
+from pystator.engine.views import StateInfo, TransitionInfo
+from pystator.errors import InvalidStateError, UndefinedStateError
+from pystator.event import Event
+from pystator.guards import GuardRegistry
+from pystator.result import TransitionResult
+
+if TYPE_CHECKING:
+    from pystator.orchestrator import Orchestrator
+    from pystator_contracts.machine import MachineConfig, StateDef
+
+__all__ = ["StateMachine"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+Context = Mapping[str, Any] | None
+
+
+class StateMachine:
+    """A compiled machine. Build it with ``from_yaml`` / ``from_json`` / ``from_dict`` /
+    ``StateMachineBuilder``; it holds no entity state and is safe to share between threads."""
+
+    def __init__(
+        self,
+        config: MachineConfig,
+        *,
+        guards: GuardRegistry | None = None,
+        actions: ActionRegistry | None = None,
+    ) -> None:
+        self._config = config
+        self._binding = GuardBinding(
+            guards if guards is not None else GuardRegistry(),
+            strict=config.meta.effective_strict_guard_registry,
+        )
+        self._actions = actions if actions is not None else ActionRegistry()
+        self._compiled = compile_machine(config, self._binding)
+        self._kernel = Kernel(self._compiled)
+        self._states = self._compiled.states
+        self._normalized = self._compiled.normalizer is not None
+        meta = config.meta.model_dump(mode="python", exclude_none=False)
+        meta["groups"] = {name: dict(group) for name, group in config.groups.items()}
+        self._meta: Mapping[str, Any] = MappingProxyType(meta)
+
+    # ------------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_config(cls, config: MachineConfig, **registries: Any) -> StateMachine:
+        return cls(config, **registries)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, base_path: str | Path | None = None, **registries: Any
+    ) -> StateMachine:
+        """Build from a loaded YAML/JSON mapping; ``ConfigurationError`` lists every problem."""
+        base = Path(base_path) if base_path is not None else None
+        return cls(parse_config(data, base_path=base), **registries)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, **registries: Any) -> StateMachine:
+        file = Path(path)
+        return cls.from_dict(load_mapping(file), base_path=file.parent, **registries)
+
+    @classmethod
+    def from_json(cls, path: str | Path, **registries: Any) -> StateMachine:
+        file = Path(path)
+        return cls.from_dict(load_mapping(file), base_path=file.parent, **registries)
+
+    @staticmethod
+    def validate_config(config: Mapping[str, Any] | MachineConfig, strict: bool = False) -> list[str]:
+        """Every problem of a configuration as readable strings (empty when valid)."""
+        return validation_errors(config, strict=strict)
+
+    # ------------------------------------------------------------------------ description
+
+    @property
+    def config(self) -> MachineConfig:
+        return self._config
+
+    @property
+    def name(self) -> str:
+        return self._config.meta.machine_name or ""
+
+    @property
+    def version(self) -> str:
+        return self._config.meta.version or ""
+
+    @property
+    def description(self) -> str:
+        return self._config.meta.description
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """The ``meta`` block (with defaults and free-form keys) plus ``groups``."""
+        return self._meta
+
+    @property
+    def states(self) -> Mapping[str, StateDef]:
+        """The state definitions by name, in definition order."""
+        return MappingProxyType({name: node.definition for name, node in self._states.items()})
+
+    @property
+    def state_names(self) -> list[str]:
+        return list(self._states)
+
+    @property
+    def triggers(self) -> list[str]:
+        """Every user trigger, in definition order (timer and completion triggers excluded)."""
+        return list(self._compiled.user_triggers)
+
+    @property
+    def transitions(self) -> list[TransitionInfo]:
+        return [t.info for t in self._compiled.transitions if t.info is not None]
+
+    @property
+    def terminal_states(self) -> list[str]:
+        return [name for name, node in self._states.items() if node.is_terminal]
+
+    @property
+    def parallel_states(self) -> list[str]:
+        return [name for name, node in self._states.items() if node.is_parallel]
+
+    @property
+    def leaf_states(self) -> list[str]:
+        return [name for name, node in self._states.items() if node.is_leaf]
+
+    @property
+    def initial_state(self) -> str:
+        """Where a new entity rests: the initial leaf, or a parallel state's stored form."""
+        return format_atoms(self._kernel.atoms(self._compiled.initial.name))
+
+    def __repr__(self) -> str:
+        return f"StateMachine(name={self.name!r}, version={self.version!r}, states={len(self._states)})"
+
+    # ------------------------------------------------------------------------ guards and actions
+
+    @property
+    def guard_registry(self) -> GuardRegistry:
+        return self._binding.registry
+
+    @property
+    def action_registry(self) -> ActionRegistry:
+        return self._actions
+
+    def bind_guards(self, registry: GuardRegistry) -> StateMachine:
+        """Use ``registry`` for guard lookups; guards already registered on the machine and missing
+        from ``registry`` are carried over into it."""
+        _carry_over(self._binding.registry, registry)
+        self._binding.registry = registry
+        return self
+
+    def orchestrate(self, state_store: Any, **options: Any) -> Orchestrator:
+        """An ``Orchestrator`` for this machine on ``state_store``, with the machine's bound guard
+        and action registries; ``options`` are the Orchestrator's other arguments (``scheduler``,
+        ``context_validator``, ``hooks``, ``use_initial_state_when_missing``, ...)."""
+        from pystator.orchestrator import Orchestrator
+
+        return Orchestrator(self, state_store, self.guard_registry, self.action_registry, **options)
+
+    def bind_actions(self, registry: ActionRegistry) -> StateMachine:
+        """Use ``registry`` as ``machine.action_registry`` (actions already registered on the
+        machine and missing from it are carried over)."""
+        _carry_over(self._actions, registry)
+        self._actions = registry
+        return self
+
+    @overload
+    def guard(self, name: F) -> F: ...
+    @overload
+    def guard(self, name: str | None = None) -> Callable[[F], F]: ...
+    def guard(self, name: str | F | None = None) -> Any:
+        """Register a guard: ``@machine.guard("name")``, ``@machine.guard()`` or ``@machine.guard``."""
+        return _decorate(lambda: self._binding.registry, name)
+
+    @overload
+    def action(self, name: F) -> F: ...
+    @overload
+    def action(self, name: str | None = None) -> Callable[[F], F]: ...
+    def action(self, name: str | F | None = None) -> Any:
+        """Register an action: ``@machine.action("name")``, ``@machine.action()`` or ``@machine.action``."""
+        return _decorate(lambda: self._actions, name)
+
+    # ------------------------------------------------------------------------ processing
+
+    def process(self, current_state: str, trigger: str | Event, context: Context = None) -> TransitionResult:
+        """Compute the transition for ``trigger`` from ``current_state``; guards must be synchronous."""
+        if type(trigger) is str and not self._normalized:
+            node = self._states.get(current_state)
+            if node is not None:
+                memo = node.static_results.get(trigger)
+                if memo is not None:
+                    return memo
+        return drive_sync(self._kernel.start(current_state, trigger, context))
+
+    async def aprocess(
+        self, current_state: str, trigger: str | Event, context: Context = None
+    ) -> TransitionResult:
+        """``process`` for sync and async guards alike (async guards are awaited)."""
+        if type(trigger) is str and not self._normalized:
+            node = self._states.get(current_state)
+            if node is not None:
+                memo = node.static_results.get(trigger)
+                if memo is not None:
+                    return memo
+        return await drive_async(self._kernel.start(current_state, trigger, context))
+
+    # ------------------------------------------------------------------------ parallel states
+
+    def enter_parallel_state(self, name: str) -> ParallelConfiguration:
+        """The configuration of entering parallel state ``name``: every region at its initial state."""
+        node = self._states.get(name)
+        if node is None:
+            raise UndefinedStateError(f"state {name!r} is not defined in this machine", state=name)
+        if not node.is_parallel:
+            raise InvalidStateError(
+                f"state {name!r} is not a parallel state (type {node.type!r})", state=name
+            )
+        return ParallelConfiguration.from_atoms(self._kernel.atoms(name))
+
+    def configuration(self, state: str) -> ParallelConfiguration:
+        """Parse a stored state (a leaf or a parallel stored form) into a ``ParallelConfiguration``."""
+        return ParallelConfiguration.from_atoms(self._kernel.atoms(state))
+
+    def process_parallel(
+        self, config: ParallelConfiguration | str, event: str | Event, context: Context = None
+    ) -> tuple[ParallelConfiguration, list[TransitionResult]]:
+        """Process ``event`` in a parallel configuration; one result per transition fired (per
+        region), or the single failure / no-op result when none fired."""
+        state, trace = str(config), Trace()
+        result = drive_sync(self._kernel.start(state, event, context, trace))
+        return self._parallel_outcome(state, result, trace, context)
+
+    async def aprocess_parallel(
+        self, config: ParallelConfiguration | str, event: str | Event, context: Context = None
+    ) -> tuple[ParallelConfiguration, list[TransitionResult]]:
+        state, trace = str(config), Trace()
+        result = await drive_async(self._kernel.start(state, event, context, trace))
+        return self._parallel_outcome(state, result, trace, context)
+
+    def _parallel_outcome(
+        self, state: str, result: TransitionResult, trace: Trace, context: Context
+    ) -> tuple[ParallelConfiguration, list[TransitionResult]]:
+        final = result.target_state if result.success and result.target_state is not None else state
+        configuration = ParallelConfiguration.from_atoms(self._kernel.atoms(final))
+        records = (context or {}).get(HISTORY_KEY)
+        compiled = self._compiled
+        results = region_results(result, trace, compiled.states, compiled.history_parents, records)
+        return configuration, results
+
+    # ------------------------------------------------------------------------ queries
+
+    def get_state(self, name: str) -> StateInfo:
+        node = self._states.get(name)
+        if node is None:
+            raise UndefinedStateError(f"state {name!r} is not defined in this machine", state=name)
+        return state_info(node)
+
+    def get_initial_state(self) -> StateInfo:
+        """The state a new entity rests in: the initial state's leaf (via ``initial_child``), or the
+        parallel state; ``.configuration`` is the string to store as its current state."""
+        atoms = self._kernel.atoms(self._compiled.initial.name)
+        if len(atoms) == 1:
+            return state_info(atoms[0])
+        return state_info(self._states[ParallelConfiguration.from_atoms(atoms).state])
+
+    def get_available_transitions(self, state: str) -> list[TransitionInfo]:
+        """Event-triggered transitions from ``state`` (its own and inherited; guards not evaluated)."""
+        return available_transitions(self._compiled, self._kernel.atoms(state))
+
+    def get_available_triggers(self, state: str, context: Context = None) -> list[str]:
+        """Triggers with a transition from ``state``; with ``context``, only those that would succeed
+        (sync guards evaluated, nothing executed)."""
+        triggers = list(dict.fromkeys(str(t.trigger) for t in self.get_available_transitions(state)))
+        if context is None:
+            return triggers
+        return [t for t in triggers if (r := self.process(state, t, context)).success and not r.is_no_op]
+
+    def is_terminal(self, state: str) -> bool:
+        atoms = self._kernel.atoms(state)
+        return len(atoms) == 1 and atoms[0].is_terminal
+
+    def active_states(self, state: str) -> list[str]:
+        """Every state active in a stored configuration (leaves and their ancestors), document order."""
+        nodes = active_states(self._kernel.atoms(state))
+        return [n.name for n in sorted(nodes, key=lambda n: n.order) if not n.is_region]
+
+    def evaluate_destination(
+        self, state: str, destination: str, context: Context = None
+    ) -> DestinationCheckResult:
+        """Which triggers lead from ``state`` to ``destination`` (guards applied, nothing executed)."""
+        return evaluate_destination(self._compiled, self._kernel, self.process, state, destination, context)
+
+    async def aevaluate_destination(
+        self, state: str, destination: str, context: Context = None
+    ) -> DestinationCheckResult:
+        return await aevaluate_destination(
+            self._compiled, self._kernel, self.aprocess, state, destination, context
+        )
+
+    def can_transition_to(self, state: str, destination: str, context: Context = None) -> bool:
+        return self.evaluate_destination(state, destination, context).allowed
+
+    async def acan_transition_to(self, state: str, destination: str, context: Context = None) -> bool:
+        return (await self.aevaluate_destination(state, destination, context)).allowed
+
+
+def _carry_over(old: Any, new: Any) -> None:
+    if old is new:
+        return
+    for name in old.names():
+        if name not in new:
+            new.register(name, old.get(name))
+
+
+def _decorate(registry: Callable[[], Any], name: Any) -> Any:
+    if callable(name):
+        fn = name
+        registry().register(fn.__name__, fn)
+        return fn
+
+    def wrap(fn: F) -> F:
+        registry().register(name or fn.__name__, fn)
+        return fn
+
+    return wrap
