@@ -121,7 +121,7 @@ class Orchestrator:
         self._machine_key = machine.name or "machine"
         self._timers: TimerKeeper | None = None
         if scheduler is not None:
-            self._timers = TimerKeeper(scheduler, machine, self._machine_key, self._on_timer, self._now)
+            self._timers = TimerKeeper(scheduler, machine, self._machine_key, self.fire_timer, self._now)
         self._background: set[asyncio.Task[Any]] = set()
         self._sync_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -441,8 +441,14 @@ class Orchestrator:
             return
         await self._timers.after_commit(request.entity_id, result.target_state, committed.version, result)
 
-    async def _on_timer(self, task: ScheduledTask) -> None:
-        """The scheduler's callback: the timer's transition, through the same path as any event."""
+    async def fire_timer(self, task: ScheduledTask) -> None:
+        """Deliver a fired timer: its transition goes through the same path as any event.
+
+        This is the callback the Orchestrator registers with its scheduler (under the handler name
+        ``pystator.orchestrator:<machine name>``). The fire is dropped unless the entity is still at
+        the version and in the state the timer was armed for; its idempotency key is the timer's
+        task id, so a timer delivered twice applies once.
+        """
         try:
             ref = TimerRef.from_task(task)
         except ValueError:
