@@ -25,12 +25,13 @@ from pystator.engine.loading import load_mapping, parse_config, validation_error
 from pystator.engine.parallel import ParallelConfiguration, format_atoms
 from pystator.engine.queries import available_transitions, state_info
 from pystator.engine.regions import region_results
+from pystator.engine.routing import compile_router
 from pystator.engine.reserved import HISTORY_KEY
 from pystator.engine.views import StateInfo, TransitionInfo
 from pystator.errors import InvalidStateError, UndefinedStateError
 from pystator.event import Event
 from pystator.guards import GuardRegistry
-from pystator.result import TransitionResult
+from pystator.result import TimerSpec, TransitionResult
 
 if TYPE_CHECKING:
     from pystator.orchestrator import Orchestrator
@@ -66,6 +67,7 @@ class StateMachine:
         meta = config.meta.model_dump(mode="python", exclude_none=False)
         meta["groups"] = {name: dict(group) for name, group in config.groups.items()}
         self._meta: Mapping[str, Any] = MappingProxyType(meta)
+        self._router = compile_router(config, self._states)
 
     # ------------------------------------------------------------------------ construction
 
@@ -272,6 +274,75 @@ class StateMachine:
         results = region_results(result, trace, compiled.states, compiled.history_parents, records)
         return configuration, results
 
+    # ------------------------------------------------------------------------ when-routing
+
+    @property
+    def auto_route(self) -> bool:
+        """``meta.classification.auto_route``: sessions route after every change when true."""
+        return self._router is not None and self._router.auto_route
+
+    def route(self, state: str, context: Context = None) -> TransitionResult | None:
+        """One when-routing step from ``state`` (see ``pystator.engine.routing``); None when the
+        machine stays where it is."""
+        taken = drive_sync(self._kernel.eventless(state, context))
+        if taken is not None:
+            return taken
+        target = self._route_target(state, context)
+        if target is None:
+            return None
+        return self._routed(state, target, self.evaluate_destination(state, target, context))
+
+    async def aroute(self, state: str, context: Context = None) -> TransitionResult | None:
+        taken = await drive_async(self._kernel.eventless(state, context))
+        if taken is not None:
+            return taken
+        target = self._route_target(state, context)
+        if target is None:
+            return None
+        return self._routed(state, target, await self.aevaluate_destination(state, target, context))
+
+    def route_all(self, state: str, context: Context = None, *, max_depth: int = 16) -> list[TransitionResult]:
+        """Routing steps until the machine stays put (at most ``max_depth``); a failed step ends it."""
+        results: list[TransitionResult] = []
+        for _ in range(max_depth):
+            result = self.route(state, context)
+            if result is None:
+                break
+            results.append(result)
+            if not result.success or result.target_state is None:
+                break
+            state = result.target_state
+        return results
+
+    async def aroute_all(
+        self, state: str, context: Context = None, *, max_depth: int = 16
+    ) -> list[TransitionResult]:
+        results: list[TransitionResult] = []
+        for _ in range(max_depth):
+            result = await self.aroute(state, context)
+            if result is None:
+                break
+            results.append(result)
+            if not result.success or result.target_state is None:
+                break
+            state = result.target_state
+        return results
+
+    def _route_target(self, state: str, context: Context) -> str | None:
+        if self._router is None:
+            return None
+        target = self._router.destination(self._kernel.atoms(state), context or {})
+        return target.name if target is not None else None
+
+    def _routed(self, state: str, target: str, check: DestinationCheckResult) -> TransitionResult:
+        for candidate in check.candidates:
+            if candidate.executable and candidate.transition_result is not None:
+                return candidate.transition_result
+        compiled = self._compiled
+        return self._router.direct_move(  # type: ignore[union-attr]
+            state, self._kernel.atoms(state), compiled.states[target], compiled.states, compiled.history_parents
+        )
+
     # ------------------------------------------------------------------------ queries
 
     def get_state(self, name: str) -> StateInfo:
@@ -303,6 +374,12 @@ class StateMachine:
     def is_terminal(self, state: str) -> bool:
         atoms = self._kernel.atoms(state)
         return len(atoms) == 1 and atoms[0].is_terminal
+
+    def timers_for(self, state: str) -> tuple[TimerSpec, ...]:
+        """The timers armed while resting in ``state`` (every active state's ``after`` and ``timeout``
+        timers): what to schedule for a new entity, or to re-arm after a restart."""
+        nodes = sorted(active_states(self._kernel.atoms(state)), key=lambda n: n.order)
+        return tuple(timer for node in nodes for timer in node.timers)
 
     def active_states(self, state: str) -> list[str]:
         """Every state active in a stored configuration (leaves and their ancestors), document order."""

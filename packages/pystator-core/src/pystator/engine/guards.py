@@ -14,7 +14,7 @@ may be registered (``bind_guards``, ``@machine.guard``) after the machine was bu
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any
 
 from pystator.errors import ConfigurationError, GuardNotFoundError
@@ -115,6 +115,29 @@ class _Composite(Guard):
         return tuple(name for part in self.parts for name in part.names)
 
 
+class _Continuation:
+    """The rest of a composite's evaluation once a part answered with an awaitable.
+
+    Closing it (``process`` refusing async guards) also closes that part's pending awaitable, so no
+    coroutine is left never awaited.
+    """
+
+    __slots__ = ("_coroutine", "_pending")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, bool], pending: Awaitable[Any]) -> None:
+        self._coroutine = coroutine
+        self._pending = pending
+
+    def __await__(self) -> Generator[Any, None, bool]:
+        return self._coroutine.__await__()
+
+    def close(self) -> None:
+        self._coroutine.close()
+        close = getattr(self._pending, "close", None)
+        if close is not None:
+            close()
+
+
 class AllOfGuard(_Composite):
     __slots__ = ()
 
@@ -124,7 +147,7 @@ class AllOfGuard(_Composite):
             if verdict is False:
                 return False
             if verdict is not True:
-                return self._finish(context, verdict, index)
+                return _Continuation(self._finish(context, verdict, index), verdict)
         return True
 
     async def _finish(self, context: Mapping[str, Any], pending: Awaitable[Any], index: int) -> bool:
@@ -148,7 +171,7 @@ class AnyOfGuard(_Composite):
             if verdict is True:
                 return True
             if verdict is not False:
-                return self._finish(context, verdict, index)
+                return _Continuation(self._finish(context, verdict, index), verdict)
         return False
 
     async def _finish(self, context: Mapping[str, Any], pending: Awaitable[Any], index: int) -> bool:
@@ -172,7 +195,7 @@ class NotGuard(_Composite):
             return False
         if verdict is False:
             return True
-        return self._negate(verdict)
+        return _Continuation(self._negate(verdict), verdict)
 
     async def _negate(self, pending: Awaitable[Any]) -> bool:
         return not await pending

@@ -50,8 +50,9 @@ from pystator.errors import (
 from pystator.event import Event
 from pystator.result import TransitionResult
 
-__all__ = ["MAX_STEPS", "Kernel", "Outcome", "Trace"]
+__all__ = ["AUTO_TRIGGER", "MAX_STEPS", "Kernel", "Outcome", "Trace"]
 
+AUTO_TRIGGER = "__auto__"
 MAX_STEPS = 64  # eventless steps (choices, joins, auto transitions) allowed after one event
 _CACHE_LIMIT = 4096
 _EMPTY_CONTEXT: Mapping[str, Any] = MappingProxyType({})
@@ -191,6 +192,24 @@ class Kernel:
         if type(outcome) is Pending:
             return self._resume(call, candidates, outcome)
         return self._chosen(call, outcome)  # type: ignore[arg-type]
+
+    def eventless(self, state: str, context: Mapping[str, Any] | None) -> Outcome | None:
+        """Take the eventless (``auto``) transitions enabled in ``state`` (trigger ``"__auto__"``);
+        None when there are none (used by when-routing)."""
+        atoms = self.atoms(state)
+        if not any(atom.auto for atom in atoms) or (len(atoms) == 1 and atoms[0].is_terminal):
+            return None
+        call = Call(state, AUTO_TRIGGER, atoms, None, self.guard_context(context, None), None)
+        return self._eventless(call)
+
+    def _eventless(self, call: Call) -> Generator[Any, Any, TransitionResult | None]:
+        try:
+            yield from select(call.atoms, None, call.ctx, call)
+        except GuardAbort as abort:
+            return _aborted(call, abort)
+        if not call.candidates:
+            return None
+        return (yield from _finish(self._proceed(call, tuple(call.candidates))))
 
     def _refusal(
         self, state: str, name: str, atoms: tuple[Node, ...], single: Node | None
