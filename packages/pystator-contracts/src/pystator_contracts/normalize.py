@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pystator_contracts._render import join_path
 from pystator_contracts.machine import InlineSubmachine, MachineConfig, StateDef, TransitionDef
-from pystator_contracts.validation._render import join_path
-from pystator_contracts.validation.structure import check_structure
+from pystator_contracts.structure import check_structure
 
 __all__ = [
     "MAX_SUBMACHINE_DEPTH",
@@ -213,6 +213,7 @@ def _adopt_submachine(host: StateDef, path: str, host_index: int, scope: _Scope,
                 initial = state.name
                 updates["type"] = "stable"
             else:
+                updates["type"] = "stable"  # reported here; not again as a stray initial child
                 flat.errors.append(
                     f"{origin}.type: a second initial state {state.name!r} in the submachine "
                     f"(the first is {initial!r})"

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from pystator_contracts._render import join_path
 from pystator_contracts.machine import (
     AllOfGuard,
     AnyOfGuard,
@@ -34,7 +35,6 @@ from pystator_contracts.machine import (
 )
 from pystator_contracts.machine.actions import ActionOptions
 from pystator_contracts.normalize import Origins
-from pystator_contracts.validation._render import join_path
 
 __all__ = ["Reference", "ReferenceKind", "iter_references"]
 

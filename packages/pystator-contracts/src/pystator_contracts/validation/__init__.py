@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pystator_contracts._render import did_you_mean, format_path, show
 from pystator_contracts.graph import MachineGraph
 from pystator_contracts.machine import MachineConfig
 from pystator_contracts.normalize import Loader, Origins, SubmachineLoadError, normalize
+from pystator_contracts.structure import check_structure, format_validation_error
 from pystator_contracts.validation._context import RuleContext
 from pystator_contracts.validation._expression_rules import MAX_BRANCH_DEPTH, check_expressions
 from pystator_contracts.validation._machine_rules import check_machine
-from pystator_contracts.validation._render import did_you_mean, format_path, show
 from pystator_contracts.validation._state_rules import check_states
 from pystator_contracts.validation._transition_rules import check_transitions
-from pystator_contracts.validation.structure import check_structure, format_validation_error
 
 __all__ = [
     "MAX_BRANCH_DEPTH",

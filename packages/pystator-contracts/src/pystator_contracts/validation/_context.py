@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pystator_contracts._render import did_you_mean, join_path
 from pystator_contracts.graph import MachineGraph
 from pystator_contracts.machine import MachineConfig
 from pystator_contracts.normalize import Origins
-from pystator_contracts.validation._render import did_you_mean, join_path
 
 __all__ = ["RuleContext"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ast
 
+from pystator_contracts._render import show
 from pystator_contracts.references import iter_references
 from pystator_contracts.validation._context import RuleContext
-from pystator_contracts.validation._render import show
 
 __all__ = ["MAX_BRANCH_DEPTH", "check_expressions"]
 

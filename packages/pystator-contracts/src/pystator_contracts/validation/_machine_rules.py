@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pystator_contracts._render import show
 from pystator_contracts.machine import StateVariable
 from pystator_contracts.validation._context import RuleContext
-from pystator_contracts.validation._render import show
 
 __all__ = ["check_machine"]
 

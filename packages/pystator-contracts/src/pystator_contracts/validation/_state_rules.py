@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pystator_contracts._render import did_you_mean, one_of
 from pystator_contracts.validation._context import RuleContext
-from pystator_contracts.validation._render import did_you_mean, one_of
 
 __all__ = ["check_states"]
 

@@ -9,11 +9,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from pystator_contracts._locate import Located, allowed_keys, literal_values, locate
+from pystator_contracts._render import did_you_mean, format_path, join_path, show
 from pystator_contracts.machine.base import NAME_PATTERN
 from pystator_contracts.machine.config import MachineConfig
 from pystator_contracts.machine.transitions import DEST_PATTERN, SOURCE_PATTERN
-from pystator_contracts.validation._render import did_you_mean, format_path, join_path, show
-from pystator_contracts.validation._types import Located, allowed_keys, literal_values, locate
 
 __all__ = ["check_structure", "format_validation_error"]
 
@@ -61,9 +61,16 @@ def format_validation_error(
     """Every error of ``error`` as ``path: problem``, paths in the input's terms (``states[3].name``)."""
     lines: list[str] = []
     for detail in error.errors(include_url=False):
-        where = locate(detail["loc"], data, model)
+        loc = detail["loc"]
+        bad_key = detail["type"] == "invalid_key" or (bool(loc) and loc[-1] == "[key]")
+        if bad_key:  # a non-string mapping key: point at the mapping, show the key
+            loc = loc[:-2] if loc[-1] == "[key]" else loc[:-1]
+        where = locate(loc, data, model)
         path = join_path(prefix, *where.path) if prefix else format_path(where.path)
-        line = f"{path}: {_problem(detail, where)}"
+        problem = (
+            f"keys must be strings, got {show(detail.get('input'))}" if bad_key else _problem(detail, where)
+        )
+        line = f"{path}: {problem}"
         if line not in lines:
             lines.append(line)
     return lines

@@ -6,11 +6,12 @@ entry standing for a list); this module tells those apart from real keys of the 
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ForwardRef, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag
 
@@ -56,10 +57,36 @@ def _union_tags(tp: Any) -> dict[str, Any]:
 
 
 def _model_field_type(model: type[BaseModel], key: str) -> Any | None:
+    return _fields(model).get(key)
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's input keys (aliases where set) and their annotations, forward references resolved.
+
+    A recursive model's fields keep their annotation as a forward reference, alias included, so the
+    alias is looked for in the resolved ``Annotated`` metadata as well.
+    """
+    table: dict[str, Any] = {}
     for name, field in model.model_fields.items():
-        if key in (name, field.alias):
-            return field.annotation
-    return None
+        annotation = _resolved(field.annotation, model)
+        alias = field.alias
+        if alias is None and get_origin(annotation) is Annotated:
+            for meta in get_args(annotation)[1:]:
+                alias = getattr(meta, "alias", None) or alias
+        table[alias or name] = annotation
+    return table
+
+
+def _resolved(annotation: Any, model: type[BaseModel]) -> Any:
+    """Evaluate a field annotation left as a forward reference (a recursive model's fields)."""
+    if isinstance(annotation, ForwardRef | str):
+        text = annotation.__forward_arg__ if isinstance(annotation, ForwardRef) else annotation
+        namespace = vars(sys.modules[model.__module__])
+        try:
+            return eval(text, dict(namespace))
+        except Exception:
+            return None
+    return annotation
 
 
 def _is_model(tp: Any) -> bool:
@@ -121,7 +148,7 @@ def allowed_keys(model: Any) -> list[str]:
     model = _strip(model)
     if not _is_model(model):
         return []
-    return [field.alias or name for name, field in model.model_fields.items()]
+    return list(_fields(model))
 
 
 def literal_values(tp: Any) -> list[str]:
