@@ -1,0 +1,43 @@
+"""A RedisScheduler replica in its own process, for the multi-process and SIGKILL tests.
+
+    python replica_process.py URL PREFIX record   # count each fire in PREFIX..'fires'
+    python replica_process.py URL PREFIX block    # note each claim in PREFIX..'started', then hang
+
+Either stops when an entry is pushed to PREFIX..'stop'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import redis.asyncio as aioredis
+
+from pystator.scheduler import ScheduledTask
+from pystator_scheduler.redis import RedisScheduler
+
+
+async def main(url: str, prefix: str, mode: str) -> None:
+    client = aioredis.Redis.from_url(url)
+    scheduler = RedisScheduler(url, prefix=prefix, lease_ms=500, max_concurrency=5 if mode == "block" else 64)
+
+    async def record(task: ScheduledTask) -> None:
+        await client.hincrby(prefix + "fires", task.task_id, 1)
+
+    async def block(task: ScheduledTask) -> None:
+        await client.rpush(prefix + "started", task.task_id)
+        await asyncio.Event().wait()
+
+    if mode == "record":
+        scheduler.register_handler("replica_record", record)
+    else:
+        scheduler.register_handler("replica_block", block)
+    await scheduler.start()
+    await client.rpush(prefix + "ready", "1")
+    await client.blpop([prefix + "stop"])  # one entry per replica, pushed by the test when done
+    await scheduler.close()
+    await client.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))
