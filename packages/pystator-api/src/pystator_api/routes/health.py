@@ -1,0 +1,39 @@
+"""``GET /health`` (liveness: the process answers) and ``GET /ready`` (readiness: the store answers)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+
+from pystator_api.deps import Rt
+from pystator_api.errors import ERROR_RESPONSES, ApiError
+from pystator_api.models import HealthOut, ReadyOut
+from pystator_contracts.codes import ErrorCode
+from pystator_stores.urls import parse_store_url
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+logger = logging.getLogger("pystator.api")
+
+
+@router.get("/health", response_model=HealthOut, summary="Liveness")
+async def health() -> HealthOut:
+    return HealthOut()
+
+
+@router.get(
+    "/ready",
+    response_model=ReadyOut,
+    summary="Readiness: the store answers",
+    responses={503: ERROR_RESPONSES[503]},
+)
+async def ready(runtime: Rt) -> ReadyOut:
+    try:
+        await runtime.fleet.aping()
+        await runtime.machines.aping()
+    except Exception as exc:
+        logger.warning("readiness check failed: %s", exc)
+        raise ApiError(503, ErrorCode.STORE_ERROR, "the store is unavailable") from None
+    return ReadyOut(store=parse_store_url(runtime.settings.database.url).backend)
