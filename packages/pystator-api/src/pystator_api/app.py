@@ -13,7 +13,18 @@ from pystator.scheduler import Scheduler
 from pystator_api._version import __version__
 from pystator_api.errors import install_error_handlers
 from pystator_api.limits import BodySizeLimit
-from pystator_api.routes import auth, entities, health, machines, process
+from pystator_api.routes import (
+    auth,
+    bulk,
+    entities,
+    health,
+    machines,
+    observability,
+    process,
+    templates,
+    transitions,
+)
+from pystator_api.routes import settings as settings_routes
 from pystator_api.runtime import Runtime
 from pystator_contracts.settings import Settings
 
@@ -63,7 +74,19 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, auth, process, machines, entities):
+    # bulk before entities: /entities/bulk/... must not be read as an entity named 'bulk'
+    for module in (
+        health,
+        auth,
+        process,
+        machines,
+        bulk,
+        entities,
+        observability,
+        transitions,
+        templates,
+        settings_routes,
+    ):
         app.include_router(module.router)
     if settings.api.cors_origins:
         app.add_middleware(

@@ -39,9 +39,9 @@ def public_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
 def action_plan(spec: ActionSpec) -> ActionPlan:
     return ActionPlan(
         name=spec.name,
-        kind=spec.kind,  # type: ignore[arg-type]
+        kind=spec.kind,
         params=jsonable(dict(spec.params)),
-        phase=spec.phase,  # type: ignore[arg-type]
+        phase=spec.phase,
         state=spec.state,
     )
 

@@ -22,7 +22,7 @@ from pystator.errors import (
 from pystator_contracts.codes import ErrorCode
 from pystator_contracts.wire import ErrorBody
 
-__all__ = ["ERROR_RESPONSES", "ApiError", "error_response", "install_error_handlers"]
+__all__ = ["ERROR_RESPONSES", "ApiError", "error_response", "error_responses", "install_error_handlers"]
 
 logger = logging.getLogger("pystator.api")
 
@@ -110,6 +110,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "Store unavailable"),
     )
 }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` entry documenting the error body for ``statuses``."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -261,9 +261,9 @@ class TransitionOut(Response):
             actions=[
                 ActionPlan(
                     name=a.name,
-                    kind=a.kind,  # type: ignore[arg-type]
+                    kind=a.kind,
                     params=dict(a.params),
-                    phase=a.phase,  # type: ignore[arg-type]
+                    phase=a.phase,
                     state=a.state,
                 )
                 for a in record.actions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from pystator_api.deps import Caller, Rt
-from pystator_api.errors import ERROR_RESPONSES
+from pystator_api.errors import error_responses
 from pystator_api.models import LoginRequest, MeOut, TokenOut
 
 __all__ = ["router"]
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     "/login",
     response_model=TokenOut,
     summary="Exchange a username and password for a bearer token",
-    responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
+    responses=error_responses(401, 404, 422),
 )
 async def login(body: LoginRequest, runtime: Rt) -> TokenOut:
     token, expires = runtime.auth.login(body.username, body.password)
@@ -28,7 +28,7 @@ async def login(body: LoginRequest, runtime: Rt) -> TokenOut:
     "/me",
     response_model=MeOut,
     summary="Who the credentials belong to",
-    responses={401: ERROR_RESPONSES[401]},
+    responses=error_responses(401),
 )
 async def me(caller: Caller, runtime: Rt) -> MeOut:
     return MeOut(name=caller.name, kind=caller.kind, auth_enabled=runtime.auth.enabled)

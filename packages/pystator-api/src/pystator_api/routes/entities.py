@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pystator_api.convert import process_response
 from pystator_api.deps import Caller, Rt
 from pystator_api.entities import create_entity, entity_out, send_event
-from pystator_api.errors import ERROR_RESPONSES, ApiError
+from pystator_api.errors import ApiError, error_responses
 from pystator_api.models import (
     DryRunRequest,
     EntityCreate,
@@ -33,7 +33,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
 
 EntityIdPath = Annotated[str, Path(min_length=1, max_length=255)]
-_ERRORS = {s: ERROR_RESPONSES[s] for s in (401, 404, 409, 422)}
+_ERRORS = error_responses(401, 404, 409, 422)
 _TIMELINE_LIMIT = 1000
 
 

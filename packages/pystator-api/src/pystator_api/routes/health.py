@@ -7,7 +7,7 @@ import logging
 from fastapi import APIRouter
 
 from pystator_api.deps import Rt
-from pystator_api.errors import ERROR_RESPONSES, ApiError
+from pystator_api.errors import ApiError, error_responses
 from pystator_api.models import HealthOut, ReadyOut
 from pystator_contracts.codes import ErrorCode
 from pystator_stores.urls import parse_store_url
@@ -27,7 +27,7 @@ async def health() -> HealthOut:
     "/ready",
     response_model=ReadyOut,
     summary="Readiness: the store answers",
-    responses={503: ERROR_RESPONSES[503]},
+    responses=error_responses(503),
 )
 async def ready(runtime: Rt) -> ReadyOut:
     try:

@@ -10,9 +10,9 @@ from pystator.errors import ConfigurationError
 from pystator.machine import StateMachine
 from pystator.stores.machines import MACHINE_ID_PATTERN, MachineVersion
 from pystator_api.compatibility import compare
-from pystator_api.definitions import compile_definition, parse_definition
+from pystator_api.definitions import Definition, compile_definition, parse_definition
 from pystator_api.deps import Caller, Rt
-from pystator_api.errors import ERROR_RESPONSES, ApiError
+from pystator_api.errors import ApiError, error_responses
 from pystator_api.models import (
     CompatibilityReport,
     DefinitionBody,
@@ -28,7 +28,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1/machines", tags=["machines"])
 
 MachineIdPath = Annotated[str, Path(pattern=MACHINE_ID_PATTERN, max_length=128)]
-_ERRORS = {s: ERROR_RESPONSES[s] for s in (401, 404, 409, 422)}
+_ERRORS = error_responses(401, 404, 409, 422)
 
 
 def _summary_fields(stored: MachineVersion, machine: StateMachine) -> dict[str, object]:
@@ -45,7 +45,7 @@ def _summary_fields(stored: MachineVersion, machine: StateMachine) -> dict[str, 
 
 async def _out(runtime: Rt, stored: MachineVersion, machine: StateMachine) -> MachineOut:
     return MachineOut(
-        **_summary_fields(stored, machine),  # type: ignore[arg-type]
+        **_summary_fields(stored, machine),
         versions=await runtime.machines.aversions(stored.machine_id),
         format=stored.format,
         source=stored.source,
@@ -53,7 +53,7 @@ async def _out(runtime: Rt, stored: MachineVersion, machine: StateMachine) -> Ma
     )
 
 
-def _parse(body: DefinitionBody, machine_id: str | None) -> tuple[str, object]:
+def _parse(body: DefinitionBody, machine_id: str | None) -> tuple[str, Definition]:
     try:
         definition = parse_definition(body.definition(), body.format, machine_id=machine_id)
     except ConfigurationError as exc:
@@ -71,13 +71,13 @@ def _parse(body: DefinitionBody, machine_id: str | None) -> tuple[str, object]:
     "",
     response_model=list[MachineSummary],
     summary="Every stored machine (latest versions)",
-    responses={401: ERROR_RESPONSES[401]},
+    responses=error_responses(401),
 )
 async def list_machines(runtime: Rt, _: Caller) -> list[MachineSummary]:
     out = []
     for stored in await runtime.machines.alist_machines():
         loaded = await runtime.machine(stored.machine_id, stored.version)
-        out.append(MachineSummary(**_summary_fields(stored, loaded.machine)))  # type: ignore[arg-type]
+        out.append(MachineSummary(**_summary_fields(stored, loaded.machine)))
     return out
 
 
@@ -109,9 +109,9 @@ async def create_machine(body: MachineCreate, runtime: Rt, _: Caller) -> Machine
         raise ApiError(422, ErrorCode.VALIDATION_FAILED, str(exc), path="machine_id") from None
     stored = await runtime.machines.asave_machine(
         machine_id,
-        source=definition.source,  # type: ignore[attr-defined]
-        format=definition.format,  # type: ignore[attr-defined]
-        config=definition.config_json(),  # type: ignore[attr-defined]
+        source=definition.source,
+        format=definition.format,
+        config=definition.config_json(),
         expected_version=0,
         description=body.description,
     )
@@ -149,9 +149,9 @@ async def update_machine(
     _name, definition = _parse(body, machine_id)
     stored = await runtime.machines.asave_machine(
         machine_id,
-        source=definition.source,  # type: ignore[attr-defined]
-        format=definition.format,  # type: ignore[attr-defined]
-        config=definition.config_json(),  # type: ignore[attr-defined]
+        source=definition.source,
+        format=definition.format,
+        config=definition.config_json(),
         expected_version=body.expected_version if body.expected_version is not None else current.version,
         description=body.description or current.description,
     )
@@ -179,6 +179,6 @@ async def compatibility(
 ) -> CompatibilityReport:
     current = await runtime.machine(machine_id)
     _name, definition = _parse(body, machine_id)
-    proposed = compile_definition(definition.config_json())  # type: ignore[attr-defined]
+    proposed = compile_definition(definition.config_json())
     counts = await runtime.store.acount_by_state(machine_id)
     return compare(machine_id, current.stored.version, current.machine, proposed, counts)

@@ -13,7 +13,7 @@ from pystator.machine import StateMachine
 from pystator_api.convert import process_response
 from pystator_api.definitions import compile_definition, read_source, validate_definition
 from pystator_api.deps import Caller, Rt
-from pystator_api.errors import ERROR_RESPONSES
+from pystator_api.errors import error_responses
 from pystator_api.models import ValidateBody
 from pystator_contracts.wire import LintFinding, ProcessRequest, ProcessResponse, ValidationReport
 
@@ -29,7 +29,7 @@ _inline: OrderedDict[str, StateMachine] = OrderedDict()
     "/machines/validate",
     response_model=ValidationReport,
     summary="Validate a machine definition: every error, and lint warnings when valid",
-    responses={401: ERROR_RESPONSES[401], 422: ERROR_RESPONSES[422]},
+    responses=error_responses(401, 422),
 )
 async def validate(body: ValidateBody, _: Caller) -> ValidationReport:
     try:
@@ -67,7 +67,7 @@ def _inline_machine(machine: dict[str, Any]) -> StateMachine:
     "/process",
     response_model=ProcessResponse,
     summary="One stateless transition of an inline or stored machine (actions are planned, never run)",
-    responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
+    responses=error_responses(401, 404, 422),
 )
 async def process(body: ProcessRequest, runtime: Rt, _: Caller) -> ProcessResponse:
     if body.machine is not None:
