@@ -1,31 +1,29 @@
-"""A maximum request body size (FastAPI has none): a declared ``Content-Length`` above the limit is
-refused before the body is read, and a streamed body is counted as it arrives."""
+"""A maximum request body size (FastAPI has none).
+
+A declared ``Content-Length`` above the limit is refused before the body is read (the server
+enforces that the body matches its declared length). A body without a declared length (chunked) is
+read here up to the limit, then handed to the app; one byte more and it is refused.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pystator_contracts.codes import ErrorCode
 from pystator_contracts.wire import ErrorBody
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodySizeLimit"]
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _declared_length(scope: Scope) -> int:
+def _declared_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             try:
                 return int(value)
             except ValueError:
-                return -1
-    return -1
+                return None
+    return None
 
 
 class BodySizeLimit:
@@ -39,32 +37,27 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
-            await self._refuse(send)
-            return
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+        declared = _declared_length(scope)
+        if declared is not None:
+            if declared > self.max_bytes:
                 await self._refuse(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+        buffered: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay([buffered], receive), send)
 
     async def _refuse(self, send: Send) -> None:
         body = ErrorBody(
@@ -72,7 +65,7 @@ class BodySizeLimit:
             code=ErrorCode.VALIDATION_FAILED,
             message=f"request body larger than {self.max_bytes} bytes",
         )
-        payload: Any = json.dumps(body.model_dump(mode="json")).encode()
+        payload = json.dumps(body.model_dump(mode="json")).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -80,7 +73,19 @@ class BodySizeLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replaying() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replaying
