@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from pystator_api import create_app
 from pystator_contracts.settings import Settings
 

@@ -11,7 +11,10 @@ import pytest
 @pytest.fixture
 def entity(client: Any, order_machine: str) -> str:
     entity_id = f"{order_machine}-e1"
-    response = client.post(f"/api/v1/entities/{entity_id}/create", json={"machine_id": order_machine, "context": {"order_qty": 10}})
+    response = client.post(
+        f"/api/v1/entities/{entity_id}/create",
+        json={"machine_id": order_machine, "context": {"order_qty": 10}},
+    )
     assert response.status_code == 201, response.text
     return entity_id
 
@@ -25,19 +28,31 @@ def test_create(client: Any, order_machine: str, entity: str) -> None:
 
 
 def test_create_at_a_given_state(client: Any, order_machine: str, uid: str, assert_error: Any) -> None:
-    created = client.post(f"/api/v1/entities/{uid}-x/create", json={"machine_id": order_machine, "initial_state": "open"})
+    created = client.post(
+        f"/api/v1/entities/{uid}-x/create", json={"machine_id": order_machine, "initial_state": "open"}
+    )
     assert created.json()["state"] == "open"
-    bad = client.post(f"/api/v1/entities/{uid}-y/create", json={"machine_id": order_machine, "initial_state": "nowhere"})
+    bad = client.post(
+        f"/api/v1/entities/{uid}-y/create", json={"machine_id": order_machine, "initial_state": "nowhere"}
+    )
     assert assert_error(bad, 422, "UNDEFINED_STATE")["path"] == "initial_state"
 
 
-def test_create_twice_is_409_and_unknown_machine_404(client: Any, order_machine: str, entity: str, assert_error: Any) -> None:
-    assert_error(client.post(f"/api/v1/entities/{entity}/create", json={"machine_id": order_machine}), 409, "CONFLICT")
-    assert_error(client.post(f"/api/v1/entities/{entity}-2/create", json={"machine_id": "no-such"}), 404, "NOT_FOUND")
+def test_create_twice_is_409_and_unknown_machine_404(
+    client: Any, order_machine: str, entity: str, assert_error: Any
+) -> None:
+    assert_error(
+        client.post(f"/api/v1/entities/{entity}/create", json={"machine_id": order_machine}), 409, "CONFLICT"
+    )
+    assert_error(
+        client.post(f"/api/v1/entities/{entity}-2/create", json={"machine_id": "no-such"}), 404, "NOT_FOUND"
+    )
 
 
 def test_event_runs_actions_and_persists(client: Any, entity: str) -> None:
-    result = client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack", "payload": {"venue": "x"}}).json()
+    result = client.post(
+        f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack", "payload": {"venue": "x"}}
+    ).json()
     assert result["success"] is True
     assert (result["source_state"], result["target_state"], result["version"]) == ("pending", "open", 2)
     assert [a["action_name"] for a in result["action_results"]] == ["increment", "log", "timestamp"]
@@ -50,25 +65,35 @@ def test_event_runs_actions_and_persists(client: Any, entity: str) -> None:
 
 def test_guard_rejection_changes_nothing(client: Any, entity: str) -> None:
     client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack"})
-    result = client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "fill", "payload": {"fill_qty": 3}}).json()
+    result = client.post(
+        f"/api/v1/entities/{entity}/events", json={"trigger": "fill", "payload": {"fill_qty": 3}}
+    ).json()
     assert result["success"] is False
     assert result["error"]["code"] == "GUARD_REJECTED"
     assert client.get(f"/api/v1/entities/{entity}/state").json()["version"] == 2
-    filled = client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "fill", "payload": {"fill_qty": 10}}).json()
+    filled = client.post(
+        f"/api/v1/entities/{entity}/events", json={"trigger": "fill", "payload": {"fill_qty": 10}}
+    ).json()
     assert filled["target_state"] == "filled"
     assert client.get(f"/api/v1/entities/{entity}/state").json()["is_terminal"] is True
 
 
 def test_idempotency_key_applies_once(client: Any, entity: str) -> None:
-    first = client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack", "idempotency_key": "k1"}).json()
-    again = client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack", "idempotency_key": "k1"}).json()
+    first = client.post(
+        f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack", "idempotency_key": "k1"}
+    ).json()
+    again = client.post(
+        f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack", "idempotency_key": "k1"}
+    ).json()
     assert first["duplicate"] is False and again["duplicate"] is True
     assert again["version"] == first["version"] == 2
     assert client.get(f"/api/v1/entities/{entity}/state").json()["context"]["acks"] == 1
 
 
 def test_event_for_unknown_entity_is_404(client: Any, uid: str, assert_error: Any) -> None:
-    assert_error(client.post(f"/api/v1/entities/{uid}/events", json={"trigger": "go"}), 404, "ENTITY_NOT_FOUND")
+    assert_error(
+        client.post(f"/api/v1/entities/{uid}/events", json={"trigger": "go"}), 404, "ENTITY_NOT_FOUND"
+    )
 
 
 def test_history_and_paging(client: Any, entity: str) -> None:
@@ -138,8 +163,12 @@ def test_delete(client: Any, entity: str, assert_error: Any) -> None:
         ("POST", "/dry-run", {"trigger": "go"}),
     ],
 )
-def test_unknown_entity_is_404_everywhere(client: Any, uid: str, assert_error: Any, method: str, suffix: str, body: Any) -> None:
-    assert_error(client.request(method, f"/api/v1/entities/{uid}{suffix}", json=body), 404, "ENTITY_NOT_FOUND")
+def test_unknown_entity_is_404_everywhere(
+    client: Any, uid: str, assert_error: Any, *, method: str, suffix: str, body: Any
+) -> None:
+    assert_error(
+        client.request(method, f"/api/v1/entities/{uid}{suffix}", json=body), 404, "ENTITY_NOT_FOUND"
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,8 +186,13 @@ def test_invalid_bodies_are_422(client: Any, uid: str, assert_error: Any, suffix
     assert_error(client.post(f"/api/v1/entities/{uid}{suffix}", json=body), 422, "VALIDATION_FAILED")
 
 
-def test_entities_follow_the_latest_machine_version(client: Any, order_machine: str, entity: str, order_yaml: Any) -> None:
-    v2 = order_yaml(order_machine).replace("  - trigger: cancel\n", "  - trigger: abort\n    source: pending\n    dest: cancelled\n  - trigger: cancel\n")
+def test_entities_follow_the_latest_machine_version(
+    client: Any, order_machine: str, entity: str, order_yaml: Any
+) -> None:
+    v2 = order_yaml(order_machine).replace(
+        "  - trigger: cancel\n",
+        "  - trigger: abort\n    source: pending\n    dest: cancelled\n  - trigger: cancel\n",
+    )
     assert client.put(f"/api/v1/machines/{order_machine}", json={"source": v2}).status_code == 200
     result = client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "abort"}).json()
     assert result["success"] is True and result["target_state"] == "cancelled"

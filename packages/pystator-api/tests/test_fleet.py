@@ -17,7 +17,14 @@ def fleet(client: Any, order_machine: str) -> list[str]:
 
 
 def test_bulk_create_reports_each_item(client: Any, order_machine: str, fleet: list[str]) -> None:
-    body = {"machine_id": order_machine, "entities": [{"entity_id": fleet[0]}, {"entity_id": fleet[0] + "n", "initial_state": "nowhere"}, {"entity_id": fleet[0] + "m", "context": {"a": 1}}]}
+    body = {
+        "machine_id": order_machine,
+        "entities": [
+            {"entity_id": fleet[0]},
+            {"entity_id": fleet[0] + "n", "initial_state": "nowhere"},
+            {"entity_id": fleet[0] + "m", "context": {"a": 1}},
+        ],
+    }
     result = client.post("/api/v1/entities/bulk/create", json=body).json()
     assert (result["succeeded"], result["failed"]) == (1, 2)
     assert [(r["ok"], r["status"]) for r in result["results"]] == [(False, 409), (False, 422), (True, 201)]
@@ -25,11 +32,22 @@ def test_bulk_create_reports_each_item(client: Any, order_machine: str, fleet: l
 
 
 def test_bulk_create_unknown_machine_is_404(client: Any, uid: str, assert_error: Any) -> None:
-    assert_error(client.post("/api/v1/entities/bulk/create", json={"machine_id": uid, "entities": [{"entity_id": "a"}]}), 404, "NOT_FOUND")
+    assert_error(
+        client.post(
+            "/api/v1/entities/bulk/create", json={"machine_id": uid, "entities": [{"entity_id": "a"}]}
+        ),
+        404,
+        "NOT_FOUND",
+    )
 
 
 def test_bulk_events(client: Any, fleet: list[str]) -> None:
-    events = [{"entity_id": fleet[0], "trigger": "exchange_ack"}, {"entity_id": fleet[0], "trigger": "cancel"}, {"entity_id": fleet[1], "trigger": "fill"}, {"entity_id": "missing-" + fleet[0], "trigger": "x"}]
+    events = [
+        {"entity_id": fleet[0], "trigger": "exchange_ack"},
+        {"entity_id": fleet[0], "trigger": "cancel"},
+        {"entity_id": fleet[1], "trigger": "fill"},
+        {"entity_id": "missing-" + fleet[0], "trigger": "x"},
+    ]
     result = client.post("/api/v1/entities/bulk/events", json={"events": events}).json()
     assert [(r["ok"], r["status"], r["state"]) for r in result["results"]] == [
         (True, 200, "open"),
@@ -57,10 +75,14 @@ def test_observability(client: Any, order_machine: str, fleet: list[str], assert
     assert rates["per_machine"][order_machine] == 5
     assert rates["per_minute"][order_machine] == 5.0
     assert_error(client.get("/api/v1/observability/states/nope"), 404, "NOT_FOUND")
-    assert_error(client.get("/api/v1/observability/rates", params={"window_seconds": 0}), 422, "VALIDATION_FAILED")
+    assert_error(
+        client.get("/api/v1/observability/rates", params={"window_seconds": 0}), 422, "VALIDATION_FAILED"
+    )
 
 
-def test_transition_feed_pages_without_gaps(client: Any, order_machine: str, fleet: list[str], assert_error: Any) -> None:
+def test_transition_feed_pages_without_gaps(
+    client: Any, order_machine: str, fleet: list[str], assert_error: Any
+) -> None:
     for entity in fleet:
         client.post(f"/api/v1/entities/{entity}/events", json={"trigger": "exchange_ack"})
     seen: list[tuple[str, int]] = []
@@ -76,7 +98,9 @@ def test_transition_feed_pages_without_gaps(client: Any, order_machine: str, fle
             break
     assert sorted(seen) == sorted((e, v) for e in fleet for v in (1, 2))
     assert len(seen) == len(set(seen))
-    newest = client.get("/api/v1/transitions", params={"machine_id": order_machine, "limit": 1}).json()["items"][0]
+    newest = client.get("/api/v1/transitions", params={"machine_id": order_machine, "limit": 1}).json()[
+        "items"
+    ][0]
     assert newest["trigger"] == "exchange_ack"
     one = client.get("/api/v1/transitions", params={"entity_id": fleet[2]}).json()["items"]
     assert {t["entity_id"] for t in one} == {fleet[2]}
@@ -92,7 +116,9 @@ def _events(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def test_stream_replays_and_closes_after_max_events(client: Any, order_machine: str, fleet: list[str]) -> None:
+def test_stream_replays_and_closes_after_max_events(
+    client: Any, order_machine: str, fleet: list[str]
+) -> None:
     params = {"machine_id": order_machine, "since": "2000-01-01T00:00:00Z", "max_events": 3}
     with client.stream("GET", "/api/v1/transitions/stream", params=params) as response:
         assert response.status_code == 200
@@ -103,7 +129,9 @@ def test_stream_replays_and_closes_after_max_events(client: Any, order_machine: 
 
 
 def test_stream_closes_after_max_seconds(client: Any, order_machine: str) -> None:
-    with client.stream("GET", "/api/v1/transitions/stream", params={"machine_id": order_machine, "max_seconds": 0.2}) as response:
+    with client.stream(
+        "GET", "/api/v1/transitions/stream", params={"machine_id": order_machine, "max_seconds": 0.2}
+    ) as response:
         text = response.read().decode()
     assert _events(text) == []
     assert text.startswith(": pystator transitions")

@@ -7,6 +7,7 @@ from typing import Any
 
 import jwt
 import pytest
+
 from pystator_api.passwords import hash_password, verify_password
 
 SECRET = "s3cret-for-tests-0123456789abcdef"
@@ -49,15 +50,21 @@ def secured(make_client: Any) -> Any:
 
 
 @pytest.mark.parametrize(("method", "path", "body"), PROTECTED)
-def test_every_route_refuses_missing_credentials(secured: Any, assert_error: Any, method: str, path: str, body: Any) -> None:
+def test_every_route_refuses_missing_credentials(
+    secured: Any, assert_error: Any, method: str, path: str, body: Any
+) -> None:
     response = secured.request(method, path, json=body)
     assert_error(response, 401, "UNAUTHORIZED")
     assert response.headers["www-authenticate"] == "Bearer"
 
 
 @pytest.mark.parametrize(("method", "path", "body"), PROTECTED)
-def test_every_route_refuses_invalid_credentials(secured: Any, assert_error: Any, method: str, path: str, body: Any) -> None:
-    assert_error(secured.request(method, path, json=body, headers={"X-API-Key": "wrong"}), 401, "UNAUTHORIZED")
+def test_every_route_refuses_invalid_credentials(
+    secured: Any, assert_error: Any, method: str, path: str, body: Any
+) -> None:
+    assert_error(
+        secured.request(method, path, json=body, headers={"X-API-Key": "wrong"}), 401, "UNAUTHORIZED"
+    )
     bad = {"Authorization": "Bearer not.a.token"}
     assert_error(secured.request(method, path, json=body, headers=bad), 401, "UNAUTHORIZED")
 
@@ -65,7 +72,12 @@ def test_every_route_refuses_invalid_credentials(secured: Any, assert_error: Any
 def test_health_and_login_stay_open(secured: Any) -> None:
     assert secured.get("/health").status_code == 200
     assert secured.get("/ready").status_code == 200
-    assert secured.post("/api/v1/auth/login", json={"username": "alice", "password": "correct horse"}).status_code == 200
+    assert (
+        secured.post(
+            "/api/v1/auth/login", json={"username": "alice", "password": "correct horse"}
+        ).status_code
+        == 200
+    )
 
 
 def test_login_and_me_with_token(secured: Any, assert_error: Any) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi.testclient import TestClient
+
 from pystator_api import create_app
 
 

@@ -23,7 +23,10 @@ def test_create_read_list(client: Any, order_yaml: Any, uid: str) -> None:
 
 
 def test_create_from_object_with_explicit_id(client: Any, uid: str) -> None:
-    machine = {"states": [{"name": "a", "type": "initial"}, {"name": "b"}], "transitions": [{"trigger": "go", "source": "a", "dest": "b"}]}
+    machine = {
+        "states": [{"name": "a", "type": "initial"}, {"name": "b"}],
+        "transitions": [{"trigger": "go", "source": "a", "dest": "b"}],
+    }
     body = client.post("/api/v1/machines", json={"machine": machine, "machine_id": uid}).json()
     assert body["machine_id"] == uid
     assert body["format"] == "json"
@@ -42,21 +45,36 @@ def test_name_and_id_must_agree(client: Any, order_yaml: Any, uid: str, assert_e
     assert "differs from the machine id" in body["errors"][0]
 
 
-def test_create_twice_is_a_conflict(client: Any, order_machine: str, order_yaml: Any, assert_error: Any) -> None:
+def test_create_twice_is_a_conflict(
+    client: Any, order_machine: str, order_yaml: Any, assert_error: Any
+) -> None:
     response = client.post("/api/v1/machines", json={"source": order_yaml(order_machine)})
     body = assert_error(response, 409, "STALE_VERSION")
     assert body["details"]["actual_version"] == 1
 
 
 def test_invalid_definition_is_422_with_every_error(client: Any, uid: str, assert_error: Any) -> None:
-    machine = {"states": [{"name": "a", "type": "initial"}], "transitions": [{"trigger": "go", "source": "a", "dest": "x"}, {"trigger": "y", "source": "q", "dest": "a"}]}
-    body = assert_error(client.post("/api/v1/machines", json={"machine": machine, "machine_id": uid}), 422, "CONFIG")
+    machine = {
+        "states": [{"name": "a", "type": "initial"}],
+        "transitions": [
+            {"trigger": "go", "source": "a", "dest": "x"},
+            {"trigger": "y", "source": "q", "dest": "a"},
+        ],
+    }
+    body = assert_error(
+        client.post("/api/v1/machines", json={"machine": machine, "machine_id": uid}), 422, "CONFIG"
+    )
     assert len(body["errors"]) >= 2
     assert body["path"] == "machine"
 
 
-def test_versions_and_optimistic_locking(client: Any, order_machine: str, order_yaml: Any, assert_error: Any) -> None:
-    v2_source = order_yaml(order_machine).replace("  - name: cancelled\n    type: terminal\n", "  - name: cancelled\n    type: terminal\n  - name: archived\n    type: terminal\n")
+def test_versions_and_optimistic_locking(
+    client: Any, order_machine: str, order_yaml: Any, assert_error: Any
+) -> None:
+    v2_source = order_yaml(order_machine).replace(
+        "  - name: cancelled\n    type: terminal\n",
+        "  - name: cancelled\n    type: terminal\n  - name: archived\n    type: terminal\n",
+    )
     v2 = client.put(f"/api/v1/machines/{order_machine}", json={"source": v2_source, "expected_version": 1})
     assert v2.status_code == 200
     assert (v2.json()["version"], v2.json()["versions"]) == (2, [1, 2])
@@ -87,11 +105,24 @@ def test_invalid_machine_ids_are_422(client: Any, bad_id: str, assert_error: Any
 
 def test_compatibility_counts_stranded_entities(client: Any, order_machine: str, order_yaml: Any) -> None:
     for n in range(3):
-        assert client.post(f"/api/v1/entities/{order_machine}-{n}/create", json={"machine_id": order_machine}).status_code == 201
-    assert client.post(f"/api/v1/entities/{order_machine}-0/events", json={"trigger": "exchange_ack"}).json()["success"]
-    proposed = order_yaml(order_machine).replace(
-        "  - name: open\n    on_enter:\n      - timestamp: opened_at\n", ""
-    ).replace("  - trigger: exchange_ack\n    source: pending\n    dest: open\n    actions:\n      - increment: acks\n      - name: log\n        params: {message: acknowledged}\n  - trigger: fill\n    source: open\n    dest: filled\n    guards:\n      - expr: \"fill_qty >= order_qty\"\n", "").replace("source: [pending, open]", "source: pending")
+        assert (
+            client.post(
+                f"/api/v1/entities/{order_machine}-{n}/create", json={"machine_id": order_machine}
+            ).status_code
+            == 201
+        )
+    assert client.post(f"/api/v1/entities/{order_machine}-0/events", json={"trigger": "exchange_ack"}).json()[
+        "success"
+    ]
+    proposed = f"""
+meta: {{machine_name: {order_machine}}}
+states:
+  - {{name: pending, type: initial}}
+  - {{name: filled, type: terminal}}
+  - {{name: cancelled, type: terminal}}
+transitions:
+  - {{trigger: cancel, source: pending, dest: cancelled}}
+"""
     report = client.post(f"/api/v1/machines/{order_machine}/compatibility", json={"source": proposed}).json()
     assert report["compatible"] is False
     assert report["removed_states"] == ["open"]
@@ -99,9 +130,17 @@ def test_compatibility_counts_stranded_entities(client: Any, order_machine: str,
     assert "open --cancel--> cancelled" in report["changed_transitions"]
     assert report["stranded_entities"] == 1
     assert report["stranded_by_state"] == {"open": 1}
-    same = client.post(f"/api/v1/machines/{order_machine}/compatibility", json={"source": order_yaml(order_machine)}).json()
+    same = client.post(
+        f"/api/v1/machines/{order_machine}/compatibility", json={"source": order_yaml(order_machine)}
+    ).json()
     assert same["compatible"] is True and same["stranded_entities"] == 0
 
 
-def test_compatibility_of_unknown_machine_is_404(client: Any, order_yaml: Any, uid: str, assert_error: Any) -> None:
-    assert_error(client.post(f"/api/v1/machines/{uid}/compatibility", json={"source": order_yaml(uid)}), 404, "NOT_FOUND")
+def test_compatibility_of_unknown_machine_is_404(
+    client: Any, order_yaml: Any, uid: str, assert_error: Any
+) -> None:
+    assert_error(
+        client.post(f"/api/v1/machines/{uid}/compatibility", json={"source": order_yaml(uid)}),
+        404,
+        "NOT_FOUND",
+    )

@@ -25,7 +25,10 @@ def test_validate_valid_yaml_with_lint(client: Any, order_yaml: Any) -> None:
 def test_validate_reports_every_error(client: Any) -> None:
     machine = {
         "states": [{"name": "a", "type": "initial"}],
-        "transitions": [{"trigger": "go", "source": "a", "dest": "nowhere"}, {"trigger": "x", "source": "zz", "dest": "a"}],
+        "transitions": [
+            {"trigger": "go", "source": "a", "dest": "nowhere"},
+            {"trigger": "x", "source": "zz", "dest": "a"},
+        ],
     }
     report = client.post("/api/v1/machines/validate", json={"machine": machine}).json()
     assert report["valid"] is False
@@ -41,7 +44,10 @@ def test_validate_lint_warnings(client: Any) -> None:
     report = client.post("/api/v1/machines/validate", json={"machine": machine}).json()
     assert report["valid"] is True
     assert any("island" in w["message"] or "island" in w["path"] for w in report["warnings"])
-    assert client.post("/api/v1/machines/validate", json={"machine": machine, "lint": False}).json()["warnings"] == []
+    assert (
+        client.post("/api/v1/machines/validate", json={"machine": machine, "lint": False}).json()["warnings"]
+        == []
+    )
 
 
 def test_validate_unreadable_yaml(client: Any) -> None:
@@ -72,17 +78,24 @@ def test_process_inline_plans_actions_without_running_them(client: Any) -> None:
     result = client.post("/api/v1/process", json=body).json()
     assert result["success"] is True
     assert (result["source_state"], result["target_state"]) == ("a", "b")
-    assert [(a["name"], a["phase"]) for a in result["actions"]] == [("notify", "transition"), ("set", "enter")]
+    assert [(a["name"], a["phase"]) for a in result["actions"]] == [
+        ("notify", "transition"),
+        ("set", "enter"),
+    ]
     assert "action_results" not in result
 
 
 def test_process_defaults_to_the_initial_state(client: Any) -> None:
-    result = client.post("/api/v1/process", json={"machine": INLINE, "trigger": "go", "context": {"n": 5}}).json()
+    result = client.post(
+        "/api/v1/process", json={"machine": INLINE, "trigger": "go", "context": {"n": 5}}
+    ).json()
     assert result["source_state"] == "a"
 
 
 def test_process_guard_rejection_is_a_failed_result(client: Any) -> None:
-    result = client.post("/api/v1/process", json={"machine": INLINE, "trigger": "go", "context": {"n": 0}}).json()
+    result = client.post(
+        "/api/v1/process", json={"machine": INLINE, "trigger": "go", "context": {"n": 0}}
+    ).json()
     assert result["success"] is False
     assert result["target_state"] is None
     assert result["error"]["code"] == "GUARD_REJECTED"
@@ -95,12 +108,16 @@ def test_process_unknown_trigger(client: Any) -> None:
 
 
 def test_process_stored_machine(client: Any, order_machine: str) -> None:
-    result = client.post("/api/v1/process", json={"machine_id": order_machine, "trigger": "exchange_ack"}).json()
+    result = client.post(
+        "/api/v1/process", json={"machine_id": order_machine, "trigger": "exchange_ack"}
+    ).json()
     assert (result["source_state"], result["target_state"]) == ("pending", "open")
 
 
 def test_process_unknown_machine_is_404(client: Any, assert_error: Any) -> None:
-    assert_error(client.post("/api/v1/process", json={"machine_id": "missing", "trigger": "go"}), 404, "NOT_FOUND")
+    assert_error(
+        client.post("/api/v1/process", json={"machine_id": "missing", "trigger": "go"}), 404, "NOT_FOUND"
+    )
 
 
 def test_process_invalid_inline_machine_is_422(client: Any, assert_error: Any) -> None:
@@ -110,7 +127,9 @@ def test_process_invalid_inline_machine_is_422(client: Any, assert_error: Any) -
 
 
 def test_process_unknown_state_is_422(client: Any, assert_error: Any) -> None:
-    response = client.post("/api/v1/process", json={"machine": INLINE, "current_state": "zz", "trigger": "go"})
+    response = client.post(
+        "/api/v1/process", json={"machine": INLINE, "current_state": "zz", "trigger": "go"}
+    )
     assert assert_error(response, 422, "UNDEFINED_STATE")["details"] == {"state": "zz"}
 
 
@@ -131,5 +150,7 @@ def test_process_invalid_bodies(client: Any, assert_error: Any, body: dict[str, 
 
 
 def test_malformed_json_is_422(client: Any, assert_error: Any) -> None:
-    response = client.post("/api/v1/process", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/process", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert_error(response, 422, "VALIDATION_FAILED")

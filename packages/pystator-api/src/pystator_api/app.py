@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from pystator.scheduler import Scheduler
 from pystator_api._version import __version__
-from pystator_api.errors import install_error_handlers
+from pystator_api.errors import error_responses, install_error_handlers
 from pystator_api.limits import BodySizeLimit
 from pystator_api.routes import (
     auth,
@@ -72,6 +72,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=error_responses(413, 422, 500),
     )
     install_error_handlers(app)
     # bulk before entities: /entities/bulk/... must not be read as an entity named 'bulk'

@@ -66,30 +66,39 @@ class Authenticator:
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM), expires
 
     def authenticate(self, authorization: str | None, api_key: str | None) -> Principal:
+        """The caller; every credential presented must be valid (an invalid one is never ignored)."""
         if not self.enabled:
             return ANONYMOUS
-        if api_key:
-            for key in self._keys:
-                if hmac.compare_digest(api_key.encode(), key.encode()):
-                    return Principal("api-key", "api_key")
-            raise ApiError(401, ErrorCode.UNAUTHORIZED, "invalid API key")
-        if authorization:
-            scheme, _, token = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(401, ErrorCode.UNAUTHORIZED, "expected 'Authorization: Bearer <token>'")
-            if self._secret is None:
-                raise ApiError(401, ErrorCode.UNAUTHORIZED, "tokens are not accepted: login is not enabled")
-            try:
-                claims = jwt.decode(
-                    token.strip(),
-                    self._secret,
-                    algorithms=[_ALGORITHM],
-                    issuer=_ISSUER,
-                    options={"require": ["exp", "sub", "iss"]},
-                )
-            except jwt.ExpiredSignatureError:
-                raise ApiError(401, ErrorCode.UNAUTHORIZED, "the token has expired; log in again") from None
-            except jwt.InvalidTokenError:
-                raise ApiError(401, ErrorCode.UNAUTHORIZED, "invalid token") from None
-            return Principal(str(claims["sub"]), "token")
-        raise ApiError(401, ErrorCode.UNAUTHORIZED, "authentication required: a bearer token or an X-API-Key")
+        if authorization is None and api_key is None:
+            raise ApiError(
+                401, ErrorCode.UNAUTHORIZED, "authentication required: a bearer token or an X-API-Key"
+            )
+        principal: Principal | None = None
+        if authorization is not None:
+            principal = self._token_principal(authorization)
+        if api_key is not None:
+            if not any(hmac.compare_digest(api_key.encode(), key.encode()) for key in self._keys):
+                raise ApiError(401, ErrorCode.UNAUTHORIZED, "invalid API key")
+            principal = principal or Principal("api-key", "api_key")
+        assert principal is not None
+        return principal
+
+    def _token_principal(self, authorization: str) -> Principal:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, ErrorCode.UNAUTHORIZED, "expected 'Authorization: Bearer <token>'")
+        if self._secret is None:
+            raise ApiError(401, ErrorCode.UNAUTHORIZED, "tokens are not accepted: login is not enabled")
+        try:
+            claims = jwt.decode(
+                token.strip(),
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=_ISSUER,
+                options={"require": ["exp", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise ApiError(401, ErrorCode.UNAUTHORIZED, "the token has expired; log in again") from None
+        except jwt.InvalidTokenError:
+            raise ApiError(401, ErrorCode.UNAUTHORIZED, "invalid token") from None
+        return Principal(str(claims["sub"]), "token")

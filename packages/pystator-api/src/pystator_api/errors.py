@@ -112,6 +112,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (FastAPI keeps one route per method)."""
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        methods = getattr(route, "methods", None)
+        if regex is not None and methods and regex.match(request.url.path):
+            allowed.update(methods)
+    return sorted(allowed)
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI ``responses`` entry documenting the error body for ``statuses``."""
     return {status: ERROR_RESPONSES[status] for status in statuses}
@@ -146,13 +157,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {401: ErrorCode.UNAUTHORIZED, 404: ErrorCode.NOT_FOUND, 409: ErrorCode.CONFLICT}
-        code = codes.get(
-            exc.status_code, ErrorCode.VALIDATION_FAILED if exc.status_code < 500 else ErrorCode.INTERNAL
-        )
         status = exc.status_code if 400 <= exc.status_code <= 599 else 500
-        body = ErrorBody(status=status, code=code, message=str(exc.detail))
-        return error_response(body, dict(exc.headers) if exc.headers else None)
+        message = str(exc.detail)
+        if status == 400:  # an unreadable body (not JSON, not UTF-8): invalid input like any other
+            status, message = 422, f"invalid request body: {message}"
+        codes = {401: ErrorCode.UNAUTHORIZED, 404: ErrorCode.NOT_FOUND, 409: ErrorCode.CONFLICT}
+        code = codes.get(status, ErrorCode.VALIDATION_FAILED if status < 500 else ErrorCode.INTERNAL)
+        headers = dict(exc.headers) if exc.headers else {}
+        if status == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        body = ErrorBody(status=status, code=code, message=message)
+        return error_response(body, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from pystator_contracts.codes import ErrorCode
 from pystator_contracts.wire import ErrorBody
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodySizeLimit"]
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from pystator.stores.machines import MACHINE_ID_PATTERN
 from pystator.stores.records import TransitionRecord
-from pystator_contracts.wire import ActionPlan, ErrorBody, TimerPlan
+from pystator_contracts.wire import ActionPlan, ErrorBody, ProcessRequest, TimerPlan
 
 __all__ = [
     "ActionResultOut",
@@ -37,6 +38,7 @@ __all__ = [
     "MachineSummary",
     "MachineUpdate",
     "MeOut",
+    "ProcessBody",
     "ReadyOut",
     "SettingsOverview",
     "StateCounts",
@@ -62,6 +64,18 @@ MAX_BULK = 500
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
+    @model_validator(mode="after")
+    def _no_explicit_nulls(self) -> Request:
+        # Optional fields are omitted, never null: the schema says so, and so does validation.
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))}: omit the field instead of sending null")
+        return self
+
+
+def _one_of(*names: str) -> dict[str, Any]:
+    return {"oneOf": [{"required": [name]} for name in names]}
+
 
 class Response(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
@@ -75,6 +89,26 @@ class ReadyOut(Response):
     status: Literal["ready"] = "ready"
     store: str
     """The store backend that answered (sqlite, postgresql, ...)."""
+
+
+class ProcessBody(ProcessRequest):
+    """``POST /api/v1/process``: an inline ``machine`` or a stored ``machine_id`` (exactly one)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_of("machine", "machine_id"))
+
+    machine: dict[str, Any] | SkipJsonSchema[None] = None
+    """An inline machine configuration (the YAML/JSON format as an object)."""
+    machine_id: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=128)
+    """A stored machine, instead of ``machine``."""
+    current_state: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=1000)
+    """The state to start from; the machine's initial state when omitted."""
+
+    @model_validator(mode="after")
+    def _no_explicit_nulls(self) -> ProcessBody:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))}: omit the field instead of sending null")
+        return self
 
 
 class LoginRequest(Request):
@@ -98,11 +132,13 @@ class MeOut(Response):
 class DefinitionBody(Request):
     """A machine definition: ``source`` text (YAML or JSON) or a ``machine`` object, not both."""
 
-    source: str | None = Field(default=None, max_length=512 * 1024)
+    model_config = ConfigDict(json_schema_extra=_one_of("source", "machine"))
+
+    source: str | SkipJsonSchema[None] = Field(default=None, max_length=512 * 1024)
     """YAML or JSON text, as it would be in a file."""
-    machine: dict[str, Any] | None = None
+    machine: dict[str, Any] | SkipJsonSchema[None] = None
     """The definition as a JSON object."""
-    format: Literal["yaml", "json"] | None = None
+    format: Literal["yaml", "json"] | SkipJsonSchema[None] = None
     """The format of ``source`` (guessed when omitted: JSON when it starts with '{')."""
 
     @model_validator(mode="after")
@@ -121,13 +157,13 @@ class ValidateBody(DefinitionBody):
 
 
 class MachineCreate(DefinitionBody):
-    machine_id: MachineId | None = None
+    machine_id: MachineId | SkipJsonSchema[None] = None
     """The id; ``meta.machine_name`` of the definition when omitted."""
     description: str = Field(default="", max_length=2000)
 
 
 class MachineUpdate(DefinitionBody):
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | SkipJsonSchema[None] = Field(default=None, ge=1, le=2**31 - 1)
     """The version the change is based on; 409 when the latest version differs (no check when omitted)."""
     description: str = Field(default="", max_length=2000)
 
@@ -172,7 +208,7 @@ class CompatibilityReport(Response):
 
 class EntityCreate(Request):
     machine_id: MachineId
-    initial_state: str | None = Field(default=None, min_length=1, max_length=200)
+    initial_state: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
     """Start here instead of the machine's initial state."""
     context: dict[str, Any] = Field(default_factory=dict)
 
@@ -193,7 +229,7 @@ class EventRequest(Request):
     trigger: Trigger
     payload: dict[str, Any] = Field(default_factory=dict)
     """Merged into the context the guards see."""
-    idempotency_key: IdempotencyKey | None = None
+    idempotency_key: IdempotencyKey | SkipJsonSchema[None] = None
     """Repeating an event with the same key applies it once and returns the first outcome."""
 
 
@@ -330,7 +366,7 @@ class EntityMetrics(Response):
 
 class BulkEntity(Request):
     entity_id: EntityId
-    initial_state: str | None = Field(default=None, min_length=1, max_length=200)
+    initial_state: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
     context: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -343,7 +379,7 @@ class BulkEvent(Request):
     entity_id: EntityId
     trigger: Trigger
     payload: dict[str, Any] = Field(default_factory=dict)
-    idempotency_key: IdempotencyKey | None = None
+    idempotency_key: IdempotencyKey | SkipJsonSchema[None] = None
 
 
 class BulkEventsRequest(Request):

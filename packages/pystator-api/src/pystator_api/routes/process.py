@@ -14,8 +14,8 @@ from pystator_api.convert import process_response
 from pystator_api.definitions import compile_definition, read_source, validate_definition
 from pystator_api.deps import Caller, Rt
 from pystator_api.errors import error_responses
-from pystator_api.models import ValidateBody
-from pystator_contracts.wire import LintFinding, ProcessRequest, ProcessResponse, ValidationReport
+from pystator_api.models import ProcessBody, ValidateBody
+from pystator_contracts.wire import LintFinding, ProcessResponse, ValidationReport
 
 __all__ = ["router"]
 
@@ -69,7 +69,7 @@ def _inline_machine(machine: dict[str, Any]) -> StateMachine:
     summary="One stateless transition of an inline or stored machine (actions are planned, never run)",
     responses=error_responses(401, 404, 422),
 )
-async def process(body: ProcessRequest, runtime: Rt, _: Caller) -> ProcessResponse:
+async def process(body: ProcessBody, runtime: Rt, _: Caller) -> ProcessResponse:
     if body.machine is not None:
         machine = _inline_machine(body.machine)
     else:
