@@ -142,12 +142,12 @@ class MachineGraph:
     # ------------------------------------------------------------------ transitions
 
     def source_states(self, transition: TransitionDef) -> list[str]:
-        """The states a transition leaves from: ``"*"`` is every non-terminal state,
-        ``"parent:exit"`` is the child ``exit``."""
+        """The states a transition leaves from: ``"*"`` is every state that is neither terminal nor
+        a choice (a choice is left at once), ``"parent:exit"`` is the child ``exit``."""
         names: list[str] = []
         for source in transition.sources:
             if source == "*":
-                names.extend(n for n, s in self.states.items() if s.type != "terminal")
+                names.extend(n for n, s in self.states.items() if s.type not in ("terminal", "choice"))
             else:
                 names.append(source.split(":", 1)[1] if ":" in source else source)
         return list(dict.fromkeys(names))

@@ -118,10 +118,9 @@ def normalize(
     scope = _Scope(prefix="", directory=directory, files=root_files, depth=0)
     _flatten(config.states, config.transitions, scope, flat)
     _reject_children_beside_submachines(flat)
-    states, state_origins = _adopt_region_members([s for s, _ in flat.states], [p for _, p in flat.states])
-    states = _infer_initial_children(states)
+    states = _infer_initial_children(_adopt_region_members([s for s, _ in flat.states]))
     normalized = config.model_copy(update={"states": states, "transitions": [t for t, _ in flat.transitions]})
-    origins = Origins(tuple(state_origins), tuple(p for _, p in flat.transitions))
+    origins = Origins(tuple(p for _, p in flat.states), tuple(p for _, p in flat.transitions))
     return Normalized(normalized, origins, flat.errors, frozenset(flat.hosts))
 
 
@@ -243,7 +242,7 @@ def _reject_children_beside_submachines(flat: _Flat) -> None:
                 )
 
 
-def _adopt_region_members(states: list[StateDef], origins: list[str]) -> tuple[list[StateDef], list[str]]:
+def _adopt_region_members(states: list[StateDef]) -> list[StateDef]:
     """Region members that name no parent become children of their parallel state."""
     owner: dict[str, str] = {}
     for state in states:
@@ -252,11 +251,10 @@ def _adopt_region_members(states: list[StateDef], origins: list[str]) -> tuple[l
                 for member in region.states:
                     if member != state.name:
                         owner.setdefault(member, state.name)
-    adopted = [
+    return [
         s.model_copy(update={"parent": owner[s.name]}) if s.parent is None and s.name in owner else s
         for s in states
     ]
-    return adopted, origins
 
 
 def _infer_initial_children(states: list[StateDef]) -> list[StateDef]:

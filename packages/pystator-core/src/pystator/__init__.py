@@ -11,7 +11,10 @@ from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
+<<<<<<< HEAD
 from pystator.clock import Clock, SystemClock
+=======
+>>>>>>> main
 from pystator.config import validate_config
 from pystator.destination import DestinationCandidate, DestinationCheckResult
 from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
@@ -81,9 +84,10 @@ if TYPE_CHECKING:
         TransitionHook,
         TransitionObserver,
     )
+    from pystator.session import EntitySession, SnapshotError
     from pystator.sinks import EventSink, MetricSink
 
-# Imported on first access (see pystator._lazy): the executor, hooks, sinks and diagrams.
+# Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams and sessions.
 __getattr__, __dir__ = lazy_module_attributes(
     __name__,
     {
@@ -98,6 +102,8 @@ __getattr__, __dir__ = lazy_module_attributes(
         "StructuredLoggingHook": "pystator.hooks",
         "TransitionHook": "pystator.hooks",
         "TransitionObserver": "pystator.hooks",
+        "EntitySession": "pystator.session",
+        "SnapshotError": "pystator.session",
         "EventSink": "pystator.sinks",
         "MetricSink": "pystator.sinks",
     },
@@ -133,8 +139,12 @@ __all__ = [
     "DestinationCandidate",
     "DestinationCheckResult",
     "EntityNotFoundError",
+<<<<<<< HEAD
     "EntityPage",
     "EntityRecord",
+=======
+    "EntitySession",
+>>>>>>> main
     "ErrorCode",
     "Event",
     "EventSink",
@@ -152,12 +162,17 @@ __all__ = [
     "LoggingHook",
     "MetricSink",
     "MetricsCollector",
+<<<<<<< HEAD
     "Orchestrator",
     "ParallelConfiguration",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
+=======
+    "ParallelConfiguration",
+    "SnapshotError",
+>>>>>>> main
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
@@ -168,21 +183,35 @@ __all__ = [
     "SystemClock",
     "TerminalStateError",
     "TimerSpec",
+<<<<<<< HEAD
     "TransactionalStateStore",
     "TransitionCommit",
     "TransitionHook",
     "TransitionInfo",
     "TransitionObserver",
     "TransitionRecord",
+=======
+    "TransitionHook",
+    "TransitionInfo",
+    "TransitionObserver",
+>>>>>>> main
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
     "UndefinedTriggerError",
+<<<<<<< HEAD
     "VersionedStateStore",
+=======
+    "__version__",
+>>>>>>> main
     "builtin_registries",
+    "compile_expression",
     "to_dot",
     "to_mermaid",
+<<<<<<< HEAD
     "__version__",
     "compile_expression",
+=======
+>>>>>>> main
     "validate_config",
 ]

@@ -15,18 +15,19 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pystator.actions import ActionRegistry
+from pystator.config import load_file, parse_machine_config, validate_config
 from pystator.destination import DestinationCheckResult, aevaluate_destination, evaluate_destination
 from pystator.engine.compiler import compile_machine
 from pystator.engine.drivers import drive_async, drive_sync
 from pystator.engine.guards import GuardBinding
 from pystator.engine.hierarchy import active_states
 from pystator.engine.kernel import Kernel, Trace
-from pystator.engine.loading import load_mapping, parse_config, validation_errors
+from pystator.engine.loading import gc_paused
 from pystator.engine.parallel import ParallelConfiguration, format_atoms
-from pystator.engine.queries import available_transitions, state_info
+from pystator.engine.queries import available_transitions, state_info, transition_info
 from pystator.engine.regions import region_results
-from pystator.engine.routing import compile_router
 from pystator.engine.reserved import HISTORY_KEY
+from pystator.engine.routing import compile_router
 from pystator.engine.views import StateInfo, TransitionInfo
 from pystator.errors import InvalidStateError, UndefinedStateError
 from pystator.event import Event
@@ -34,7 +35,12 @@ from pystator.guards import GuardRegistry
 from pystator.result import TimerSpec, TransitionResult
 
 if TYPE_CHECKING:
+<<<<<<< HEAD
     from pystator.orchestrator import Orchestrator
+=======
+    from pystator.hooks import TransitionObserver
+    from pystator.session import EntitySession
+>>>>>>> main
     from pystator_contracts.machine import MachineConfig, StateDef
 
 __all__ = ["StateMachine"]
@@ -60,7 +66,8 @@ class StateMachine:
             strict=config.meta.effective_strict_guard_registry,
         )
         self._actions = actions if actions is not None else ActionRegistry()
-        self._compiled = compile_machine(config, self._binding)
+        with gc_paused():
+            self._compiled = compile_machine(config, self._binding)
         self._kernel = Kernel(self._compiled)
         self._states = self._compiled.states
         self._normalized = self._compiled.normalizer is not None
@@ -80,23 +87,25 @@ class StateMachine:
         cls, data: Mapping[str, Any], *, base_path: str | Path | None = None, **registries: Any
     ) -> StateMachine:
         """Build from a loaded YAML/JSON mapping; ``ConfigurationError`` lists every problem."""
-        base = Path(base_path) if base_path is not None else None
-        return cls(parse_config(data, base_path=base), **registries)
+        with gc_paused():
+            config = parse_machine_config(data, base_path=base_path)
+        return cls(config, **registries)
 
     @classmethod
     def from_yaml(cls, path: str | Path, **registries: Any) -> StateMachine:
-        file = Path(path)
-        return cls.from_dict(load_mapping(file), base_path=file.parent, **registries)
+        """Read a YAML machine file safely; ``submachine`` files resolve beside it."""
+        return cls.from_dict(load_file(path, format="yaml"), base_path=path, **registries)
 
     @classmethod
     def from_json(cls, path: str | Path, **registries: Any) -> StateMachine:
-        file = Path(path)
-        return cls.from_dict(load_mapping(file), base_path=file.parent, **registries)
+        """Read a JSON machine file; ``submachine`` files resolve beside it."""
+        return cls.from_dict(load_file(path, format="json"), base_path=path, **registries)
 
     @staticmethod
     def validate_config(config: Mapping[str, Any] | MachineConfig, strict: bool = False) -> list[str]:
-        """Every problem of a configuration as readable strings (empty when valid)."""
-        return validation_errors(config, strict=strict)
+        """Every problem of a configuration as readable strings (empty when valid); ``strict``
+        raises ``ConfigurationError`` carrying them instead."""
+        return validate_config(config, strict=strict)
 
     # ------------------------------------------------------------------------ description
 
@@ -137,7 +146,7 @@ class StateMachine:
 
     @property
     def transitions(self) -> list[TransitionInfo]:
-        return [t.info for t in self._compiled.transitions if t.info is not None]
+        return [transition_info(t) for t in self._compiled.transitions if t.definition is not None]
 
     @property
     def terminal_states(self) -> list[str]:
@@ -217,7 +226,8 @@ class StateMachine:
                 memo = node.static_results.get(trigger)
                 if memo is not None:
                     return memo
-        return drive_sync(self._kernel.start(current_state, trigger, context))
+        outcome = self._kernel.start(current_state, trigger, context)
+        return outcome if type(outcome) is TransitionResult else drive_sync(outcome)  # type: ignore[arg-type]
 
     async def aprocess(
         self, current_state: str, trigger: str | Event, context: Context = None
@@ -229,7 +239,31 @@ class StateMachine:
                 memo = node.static_results.get(trigger)
                 if memo is not None:
                     return memo
-        return await drive_async(self._kernel.start(current_state, trigger, context))
+        outcome = self._kernel.start(current_state, trigger, context)
+        return outcome if type(outcome) is TransitionResult else await drive_async(outcome)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------------ sessions
+
+    def create(
+        self,
+        *,
+        entity_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        initial_state: str | None = None,
+        execute_actions: bool = False,
+        observer: TransitionObserver | None = None,
+    ) -> EntitySession:
+        """A stateful ``EntitySession`` for one entity (see docs/guides/entity-session.md)."""
+        from pystator.session import EntitySession
+
+        return EntitySession(
+            self,
+            entity_id=entity_id,
+            context=context,
+            initial_state=initial_state,
+            execute_actions=execute_actions,
+            observer=observer,
+        )
 
     # ------------------------------------------------------------------------ parallel states
 
@@ -254,14 +288,16 @@ class StateMachine:
         """Process ``event`` in a parallel configuration; one result per transition fired (per
         region), or the single failure / no-op result when none fired."""
         state, trace = str(config), Trace()
-        result = drive_sync(self._kernel.start(state, event, context, trace))
+        outcome = self._kernel.start(state, event, context, trace)
+        result = outcome if isinstance(outcome, TransitionResult) else drive_sync(outcome)
         return self._parallel_outcome(state, result, trace, context)
 
     async def aprocess_parallel(
         self, config: ParallelConfiguration | str, event: str | Event, context: Context = None
     ) -> tuple[ParallelConfiguration, list[TransitionResult]]:
         state, trace = str(config), Trace()
-        result = await drive_async(self._kernel.start(state, event, context, trace))
+        outcome = self._kernel.start(state, event, context, trace)
+        result = outcome if isinstance(outcome, TransitionResult) else await drive_async(outcome)
         return self._parallel_outcome(state, result, trace, context)
 
     def _parallel_outcome(
@@ -284,7 +320,8 @@ class StateMachine:
     def route(self, state: str, context: Context = None) -> TransitionResult | None:
         """One when-routing step from ``state`` (see ``pystator.engine.routing``); None when the
         machine stays where it is."""
-        taken = drive_sync(self._kernel.eventless(state, context))
+        pending = self._kernel.eventless(state, context)
+        taken = drive_sync(pending) if pending is not None else None
         if taken is not None:
             return taken
         target = self._route_target(state, context)
@@ -293,7 +330,8 @@ class StateMachine:
         return self._routed(state, target, self.evaluate_destination(state, target, context))
 
     async def aroute(self, state: str, context: Context = None) -> TransitionResult | None:
-        taken = await drive_async(self._kernel.eventless(state, context))
+        pending = self._kernel.eventless(state, context)
+        taken = await drive_async(pending) if pending is not None else None
         if taken is not None:
             return taken
         target = self._route_target(state, context)
@@ -301,7 +339,9 @@ class StateMachine:
             return None
         return self._routed(state, target, await self.aevaluate_destination(state, target, context))
 
-    def route_all(self, state: str, context: Context = None, *, max_depth: int = 16) -> list[TransitionResult]:
+    def route_all(
+        self, state: str, context: Context = None, *, max_depth: int = 16
+    ) -> list[TransitionResult]:
         """Routing steps until the machine stays put (at most ``max_depth``); a failed step ends it."""
         results: list[TransitionResult] = []
         for _ in range(max_depth):
@@ -340,7 +380,11 @@ class StateMachine:
                 return candidate.transition_result
         compiled = self._compiled
         return self._router.direct_move(  # type: ignore[union-attr]
-            state, self._kernel.atoms(state), compiled.states[target], compiled.states, compiled.history_parents
+            state,
+            self._kernel.atoms(state),
+            compiled.states[target],
+            compiled.states,
+            compiled.history_parents,
         )
 
     # ------------------------------------------------------------------------ queries
@@ -390,13 +434,15 @@ class StateMachine:
         self, state: str, destination: str, context: Context = None
     ) -> DestinationCheckResult:
         """Which triggers lead from ``state`` to ``destination`` (guards applied, nothing executed)."""
-        return evaluate_destination(self._compiled, self._kernel, self.process, state, destination, context)
+        return evaluate_destination(
+            self._compiled, self._kernel, self.process, state=state, destination=destination, context=context
+        )
 
     async def aevaluate_destination(
         self, state: str, destination: str, context: Context = None
     ) -> DestinationCheckResult:
         return await aevaluate_destination(
-            self._compiled, self._kernel, self.aprocess, state, destination, context
+            self._compiled, self._kernel, self.aprocess, state=state, destination=destination, context=context
         )
 
     def can_transition_to(self, state: str, destination: str, context: Context = None) -> bool:

@@ -59,7 +59,7 @@ config_like = st.fixed_dictionaries(
     },
 )
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def assert_is_a_validation_result(errors: object) -> None:
@@ -99,6 +99,8 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     config = copy.deepcopy(draw(st.sampled_from(VALID)))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         paths = [p for p in _paths(config) if p]
+        if not paths:
+            break
         path = draw(st.sampled_from(paths))
         parent = config
         for step in path[:-1]:

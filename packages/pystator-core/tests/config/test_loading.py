@@ -138,10 +138,15 @@ def test_one_mapping_document_is_required() -> None:
     assert problems("a: 1\n---\nb: 2\n")[0].startswith("m.yaml:")
 
 
-def test_json_files_by_suffix(tmp_path: Path) -> None:
+def test_json_files_by_suffix_or_by_request(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     path.write_text(json.dumps({"states": [{"name": "on", "type": "initial"}], "transitions": []}))
     assert load_file(path)["states"][0]["name"] == "on"
+    text_path = tmp_path / "m.txt"
+    text_path.write_text('{"a": 1,\n "b": NaN}')
+    with pytest.raises(ConfigurationError, match="NaN is not a JSON value"):
+        load_file(text_path, format="json")
+    assert load_file(text_path, format="yaml") == {"a": 1, "b": "NaN"}
 
 
 def test_json_rejects_nan_and_reports_syntax_errors_with_line() -> None:

@@ -21,7 +21,9 @@ def payments(load: Callable[..., StateMachine]) -> StateMachine:
     ("amount", "target"),
     [(50, "small"), (500, "large"), (50_000, "review")],
 )
-def test_a_choice_takes_its_first_passing_branch(run: Any, payments: StateMachine, amount: int, target: str) -> None:
+def test_a_choice_takes_its_first_passing_branch(
+    run: Any, payments: StateMachine, amount: int, target: str
+) -> None:
     result = run(payments, "new", "submit", {"amount": amount})
     assert result.success
     assert result.target_state == target

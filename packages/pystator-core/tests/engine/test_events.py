@@ -21,7 +21,14 @@ def seen() -> list[Mapping[str, Any]]:
 def fills(build: Callable[..., StateMachine], seen: list[Mapping[str, Any]]) -> StateMachine:
     machine = build(
         [{"name": "open", "type": "initial"}, {"name": "filled", "type": "terminal"}],
-        [{"trigger": "fill", "source": "open", "dest": "filled", "guards": ["full", {"expr": "qty >= order_qty"}]}],
+        [
+            {
+                "trigger": "fill",
+                "source": "open",
+                "dest": "filled",
+                "guards": ["full", {"expr": "qty >= order_qty"}],
+            }
+        ],
     )
 
     @machine.guard("full")
@@ -73,9 +80,7 @@ def test_guards_see_a_read_only_context(run: Any, build: Callable[..., StateMach
 
 
 @pytest.mark.parametrize(("normalizer", "sent"), [("lower", "GO"), ("lower", "Go"), ("upper", "go")])
-def test_event_normalizer(
-    run: Any, build: Callable[..., StateMachine], normalizer: str, sent: str
-) -> None:
+def test_event_normalizer(run: Any, build: Callable[..., StateMachine], normalizer: str, sent: str) -> None:
     machine = build(
         [{"name": "a", "type": "initial"}, {"name": "b"}],
         [{"trigger": "go", "source": "a", "dest": "b"}],
@@ -87,11 +92,15 @@ def test_event_normalizer(
 
 
 def test_without_a_normalizer_triggers_are_exact(run: Any, build: Callable[..., StateMachine]) -> None:
-    machine = build([{"name": "a", "type": "initial"}, {"name": "b"}], [{"trigger": "go", "source": "a", "dest": "b"}])
+    machine = build(
+        [{"name": "a", "type": "initial"}, {"name": "b"}], [{"trigger": "go", "source": "a", "dest": "b"}]
+    )
     assert not run(machine, "a", "GO").success
 
 
 def test_a_trigger_must_be_a_string_or_an_event(run: Any, build: Callable[..., StateMachine]) -> None:
-    machine = build([{"name": "a", "type": "initial"}, {"name": "b"}], [{"trigger": "go", "source": "a", "dest": "b"}])
+    machine = build(
+        [{"name": "a", "type": "initial"}, {"name": "b"}], [{"trigger": "go", "source": "a", "dest": "b"}]
+    )
     with pytest.raises(TypeError, match="trigger"):
         run(machine, "a", 42)

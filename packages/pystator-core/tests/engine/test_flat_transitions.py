@@ -24,7 +24,9 @@ def test_quick_start(run: Any, load: Callable[..., StateMachine]) -> None:
     assert not result.is_self_transition
 
 
-def test_a_chain_of_transitions_reaches_the_terminal_state(run: Any, load: Callable[..., StateMachine]) -> None:
+def test_a_chain_of_transitions_reaches_the_terminal_state(
+    run: Any, load: Callable[..., StateMachine]
+) -> None:
     machine = load("order")
     state = "pending"
     for trigger in ("exchange_ack", "fill"):
@@ -43,7 +45,12 @@ def test_first_matching_transition_in_definition_order(run: Any, build: Callable
     machine = build(
         [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "c"}, {"name": "d"}],
         [
-            {"trigger": "go", "source": "a", "dest": "b", "guards": [{"check": {"field": "x", "op": "gt", "value": 5}}]},
+            {
+                "trigger": "go",
+                "source": "a",
+                "dest": "b",
+                "guards": [{"check": {"field": "x", "op": "gt", "value": 5}}],
+            },
             {"trigger": "go", "source": "a", "dest": "c"},
             {"trigger": "go", "source": "a", "dest": "d"},
         ],
@@ -55,7 +62,10 @@ def test_first_matching_transition_in_definition_order(run: Any, build: Callable
 def test_list_sources(run: Any, build: Callable[..., StateMachine]) -> None:
     machine = build(
         [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "x", "type": "terminal"}],
-        [{"trigger": "go", "source": "a", "dest": "b"}, {"trigger": "cancel", "source": ["a", "b"], "dest": "x"}],
+        [
+            {"trigger": "go", "source": "a", "dest": "b"},
+            {"trigger": "cancel", "source": ["a", "b"], "dest": "x"},
+        ],
     )
     assert run(machine, "a", "cancel").target_state == "x"
     assert run(machine, "b", "cancel").target_state == "x"
@@ -92,7 +102,12 @@ def test_transition_actions_are_planned_as_action_specs(run: Any, build: Callabl
     assert (effect.name, effect.kind) == ("set", "effect")
     assert effect.definition.set == {"k": 1}
     (hello,) = result.on_enter_actions
-    assert (hello.name, dict(hello.params), hello.phase, hello.state) == ("hello", {"loud": True}, "enter", "b")
+    assert (hello.name, dict(hello.params), hello.phase, hello.state) == (
+        "hello",
+        {"loud": True},
+        "enter",
+        "b",
+    )
     assert hello.definition is not None
 
 

@@ -29,7 +29,9 @@ def _machine(build: Callable[..., StateMachine], *guards: Any) -> StateMachine:
 
 def test_registered_sync_guard(run: Any, build: Callable[..., StateMachine]) -> None:
     machine = _machine(build, "is_full_fill")
-    machine.guard_registry.register("is_full_fill", lambda ctx: ctx.get("fill_qty", 0) >= ctx.get("order_qty", 1))
+    machine.guard_registry.register(
+        "is_full_fill", lambda ctx: ctx.get("fill_qty", 0) >= ctx.get("order_qty", 1)
+    )
     assert run(machine, "a", "go", {"fill_qty": 100, "order_qty": 100}).success
     rejected = run(machine, "a", "go", {"fill_qty": 1, "order_qty": 100})
     assert not rejected.success
@@ -51,7 +53,9 @@ def test_truthy_return_values_count(run: Any, build: Callable[..., StateMachine]
     assert not run(machine, "a", "go", {"items": []}).success
 
 
-def test_all_guards_must_pass_and_the_first_failure_is_reported(run: Any, build: Callable[..., StateMachine]) -> None:
+def test_all_guards_must_pass_and_the_first_failure_is_reported(
+    run: Any, build: Callable[..., StateMachine]
+) -> None:
     calls: list[str] = []
     machine = _machine(build, "one", "two", "three")
     for name, verdict in (("one", True), ("two", False), ("three", True)):
@@ -61,7 +65,9 @@ def test_all_guards_must_pass_and_the_first_failure_is_reported(run: Any, build:
     assert calls == ["one", "two"]  # evaluation stops at the first failure
 
 
-def test_guards_failed_lists_the_rejection_of_every_candidate(run: Any, build: Callable[..., StateMachine]) -> None:
+def test_guards_failed_lists_the_rejection_of_every_candidate(
+    run: Any, build: Callable[..., StateMachine]
+) -> None:
     machine = build(
         [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "c"}],
         [
@@ -96,7 +102,7 @@ def test_async_guard_in_process_is_refused_by_name(build: Callable[..., StateMac
     async def remote_ok(ctx: Mapping[str, Any]) -> bool:
         return True
 
-    with pytest.raises(FSMError, match="remote_ok.*aprocess") as caught:
+    with pytest.raises(FSMError, match=r"remote_ok.*aprocess") as caught:
         machine.process("a", "go", {})
     assert caught.value.code is ErrorCode.CONFIG
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pystator import StateMachine
+from pystator import ConfigurationError, StateMachine
 
 
 @pytest.fixture
@@ -22,7 +22,13 @@ def doc(load: Callable[..., StateMachine]) -> StateMachine:
 def test_entering_a_compound_state_rests_in_its_initial_leaf(run: Any, doc: StateMachine) -> None:
     result = run(doc, "idle", "start")
     assert result.target_state == "drafting"
-    assert result.all_actions == ("leave_idle", "log_start", "enter_active", "enter_working", "enter_drafting")
+    assert result.all_actions == (
+        "leave_idle",
+        "log_start",
+        "enter_active",
+        "enter_working",
+        "enter_drafting",
+    )
     assert [s.phase for s in result.all_action_specs] == ["exit", "transition", "enter", "enter", "enter"]
     assert [s.state for s in result.on_enter_actions] == ["active", "working", "drafting"]
 
@@ -52,7 +58,9 @@ def test_innermost_source_wins_over_an_ancestor(run: Any, doc: StateMachine) -> 
     assert approved.all_actions == ("exit_reviewing", "exit_working", "exit_active")
 
 
-def test_an_ancestor_transition_is_the_fallback_when_the_inner_guard_rejects(run: Any, doc: StateMachine) -> None:
+def test_an_ancestor_transition_is_the_fallback_when_the_inner_guard_rejects(
+    run: Any, doc: StateMachine
+) -> None:
     fallback = run(doc, "reviewing", "finish", {"approved": False})
     assert fallback.success
     assert fallback.target_state == "done"
@@ -89,7 +97,9 @@ def test_targetless_internal_transition_runs_only_its_actions(run: Any, doc: Sta
     assert result.timers_to_cancel == () and result.timers_to_start == ()
 
 
-def test_internal_transition_to_a_descendant_runs_no_exit_or_enter_actions(run: Any, doc: StateMachine) -> None:
+def test_internal_transition_to_a_descendant_runs_no_exit_or_enter_actions(
+    run: Any, doc: StateMachine
+) -> None:
     result = run(doc, "reviewing", "tweak")
     assert result.target_state == "drafting"
     assert result.all_actions == ("log_tweak",)
@@ -101,17 +111,17 @@ def test_a_stored_compound_state_is_read_as_its_initial_leaf(run: Any, doc: Stat
     assert result.target_state == "reviewing"
 
 
-def test_initial_child_defaults_to_the_first_child(run: Any, build: Callable[..., StateMachine]) -> None:
-    machine = build(
-        [
-            {"name": "a", "type": "initial"},
-            {"name": "p"},
-            {"name": "p1", "parent": "p"},
-            {"name": "p2", "parent": "p"},
-        ],
-        [{"trigger": "go", "source": "a", "dest": "p"}],
-    )
-    assert run(machine, "a", "go").target_state == "p1"
+def test_a_compound_state_must_name_its_initial_child(build: Callable[..., StateMachine]) -> None:
+    with pytest.raises(ConfigurationError, match="initial_child"):
+        build(
+            [
+                {"name": "a", "type": "initial"},
+                {"name": "p"},
+                {"name": "p1", "parent": "p"},
+                {"name": "p2", "parent": "p"},
+            ],
+            [{"trigger": "go", "source": "a", "dest": "p"}],
+        )
 
 
 def test_initial_state_resolves_to_a_leaf(build: Callable[..., StateMachine]) -> None:

@@ -49,7 +49,14 @@ def test_an_event_moves_only_the_region_that_handles_it(run: Any, desk: StateMac
 def test_one_event_can_move_several_regions_in_one_step(run: Any, desk: StateMachine) -> None:
     result = run(desk, START, "step")
     assert result.target_state == "trading[orders=working,risk=breached]"
-    assert result.all_actions == ("exit_normal", "exit_idle", "orders_step", "risk_step", "enter_working", "alert")
+    assert result.all_actions == (
+        "exit_normal",
+        "exit_idle",
+        "orders_step",
+        "risk_step",
+        "enter_working",
+        "alert",
+    )
 
 
 def test_process_parallel_reports_each_region(run: Any, desk: StateMachine) -> None:
@@ -67,7 +74,9 @@ def test_process_parallel_reports_each_region(run: Any, desk: StateMachine) -> N
     assert results[1].all_actions == ("exit_normal", "risk_step", "alert")
 
 
-def test_process_parallel_accepts_the_stored_string_and_returns_the_failure(run: Any, desk: StateMachine) -> None:
+def test_process_parallel_accepts_the_stored_string_and_returns_the_failure(
+    run: Any, desk: StateMachine
+) -> None:
     config, results = run.call(
         lambda: desk.process_parallel(START, "complete"), lambda: desk.aprocess_parallel(START, "complete")
     )
@@ -95,10 +104,41 @@ def test_region_scoped_transition_stays_in_its_region(run: Any, desk: StateMachi
     assert result.all_actions == ("exit_breached", "enter_normal")
 
 
-def test_region_scoped_internal_transition_fires_once(run: Any, desk: StateMachine) -> None:
+def test_region_scoped_internal_transition_runs_only_its_actions(run: Any, desk: StateMachine) -> None:
     result = run(desk, START, "ping")
     assert result.target_state == START
     assert result.all_actions == ("pong",)
+
+
+def test_a_star_source_scoped_to_a_region_applies_only_inside_it(run: Any, desk: StateMachine) -> None:
+    result = run(desk, "trading[orders=working,risk=breached]", "calm_down")
+    assert result.target_state == "trading[orders=working,risk=normal]"
+    assert result.all_actions == ("exit_breached", "enter_normal")
+    outside = run(desk, "offline", "calm_down")
+    assert not outside.success
+    assert outside.metadata["reason"] == "invalid_transition"
+
+
+def test_a_region_scoped_transition_must_start_in_its_region(build: Callable[..., StateMachine]) -> None:
+    from pystator import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="region"):
+        build(
+            [
+                {"name": "off", "type": "initial"},
+                {
+                    "name": "p",
+                    "type": "parallel",
+                    "regions": [
+                        {"name": "r1", "initial": "a", "states": ["a"]},
+                        {"name": "r2", "initial": "b", "states": ["b"]},
+                    ],
+                },
+                {"name": "a"},
+                {"name": "b"},
+            ],
+            [{"trigger": "go", "source": "off", "dest": "a", "region": "r1"}],
+        )
 
 
 def test_join_when_every_region_reaches_its_final_state(run: Any, desk: StateMachine) -> None:
@@ -143,7 +183,9 @@ def test_unknown_state_in_a_stored_form(run: Any, desk: StateMachine) -> None:
         run(desk, "trading[orders=nope,risk=normal]", "submit")
 
 
-def test_a_bare_parallel_state_name_means_every_region_at_its_initial_state(run: Any, desk: StateMachine) -> None:
+def test_a_bare_parallel_state_name_means_every_region_at_its_initial_state(
+    run: Any, desk: StateMachine
+) -> None:
     assert run(desk, "trading", "submit").target_state == "trading[orders=working,risk=normal]"
 
 

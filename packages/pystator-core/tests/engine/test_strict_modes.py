@@ -44,7 +44,9 @@ def test_strict_unknown_trigger_fails(run: Any, build: Callable[..., StateMachin
     assert result.error.context == {"current_state": "a", "trigger": "nope"}
 
 
-def test_strict_trigger_without_transition_from_this_state_fails(run: Any, build: Callable[..., StateMachine]) -> None:
+def test_strict_trigger_without_transition_from_this_state_fails(
+    run: Any, build: Callable[..., StateMachine]
+) -> None:
     result = run(_machine(build, strict_mode=True), "a", "finish")
     assert not result.success
     assert type(result.error) is InvalidTransitionError
@@ -60,7 +62,9 @@ def test_strict_unregistered_guard_fails(run: Any, build: Callable[..., StateMac
     assert result.error.code is ErrorCode.GUARD_NOT_FOUND
 
 
-@pytest.mark.parametrize(("trigger", "reason"), [("nope", "undefined_trigger"), ("finish", "invalid_transition")])
+@pytest.mark.parametrize(
+    ("trigger", "reason"), [("nope", "undefined_trigger"), ("finish", "invalid_transition")]
+)
 def test_lenient_invalid_events_are_successful_no_ops(
     run: Any, build: Callable[..., StateMachine], trigger: str, reason: str
 ) -> None:

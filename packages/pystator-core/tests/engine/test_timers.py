@@ -67,7 +67,9 @@ def test_state_timeout(run: Any, orders: StateMachine) -> None:
 
 def test_the_initial_states_timers_are_known(orders: StateMachine) -> None:
     (spec,) = orders.timers_for("pending")
-    assert spec == TimerSpec("pending:timeout", "pending", 30_000, "__timeout__:pending", "timeout", "expired")
+    assert spec == TimerSpec(
+        "pending:timeout", "pending", 30_000, "__timeout__:pending", "timeout", "expired"
+    )
 
 
 def test_internal_transitions_leave_timers_alone(run: Any, orders: StateMachine) -> None:

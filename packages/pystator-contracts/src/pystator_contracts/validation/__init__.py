@@ -24,7 +24,7 @@ from pystator_contracts.graph import MachineGraph
 from pystator_contracts.machine import MachineConfig
 from pystator_contracts.normalize import Loader, Origins, SubmachineLoadError, normalize
 from pystator_contracts.structure import check_structure, format_validation_error
-from pystator_contracts.validation._context import RuleContext
+from pystator_contracts.validation._context import ExpressionChecker, RuleContext
 from pystator_contracts.validation._expression_rules import MAX_BRANCH_DEPTH, check_expressions
 from pystator_contracts.validation._machine_rules import check_machine
 from pystator_contracts.validation._state_rules import check_states
@@ -32,6 +32,7 @@ from pystator_contracts.validation._transition_rules import check_transitions
 
 __all__ = [
     "MAX_BRANCH_DEPTH",
+    "ExpressionChecker",
     "Loader",
     "SubmachineLoadError",
     "ValidationOutcome",
@@ -64,13 +65,19 @@ def check_semantics(
     origins: Origins | None = None,
     *,
     submachine_hosts: frozenset[str] = frozenset(),
+    expression_checker: ExpressionChecker | None = None,
 ) -> list[str]:
-    """Every semantic problem of a normalized configuration (see ``validate_machine``)."""
+    """Every semantic problem of a normalized configuration (see ``validate_machine``).
+
+    ``expression_checker(source, path)`` returns the whole problem line's message for a bad
+    expression (``invalid expression 'x >': ...``) or None; by default only syntax is checked.
+    """
     ctx = RuleContext(
         config=config,
         graph=MachineGraph(config),
         origins=origins or Origins.plain(config),
         submachine_hosts=submachine_hosts,
+        expression_checker=expression_checker,
     )
     check_states(ctx)
     check_transitions(ctx)
@@ -84,8 +91,12 @@ def validate_machine(
     *,
     base_path: Path | None = None,
     load: Loader | None = None,
+    expression_checker: ExpressionChecker | None = None,
 ) -> ValidationOutcome:
-    """Structure, then normalization, then semantics; every problem of each phase reached."""
+    """Structure, then normalization, then semantics; every problem of each phase reached.
+
+    ``load`` reads submachine files; ``expression_checker`` replaces the syntax-only expression
+    check (see ``check_semantics``)."""
     if isinstance(data, MachineConfig):
         model: MachineConfig = data
     else:
@@ -97,6 +108,11 @@ def validate_machine(
     normalized = normalize(model, base_path=base_path, load=load)
     errors = [
         *normalized.errors,
-        *check_semantics(normalized.config, normalized.origins, submachine_hosts=normalized.hosts),
+        *check_semantics(
+            normalized.config,
+            normalized.origins,
+            submachine_hosts=normalized.hosts,
+            expression_checker=expression_checker,
+        ),
     ]
     return ValidationOutcome(normalized.config, errors, normalized.origins)

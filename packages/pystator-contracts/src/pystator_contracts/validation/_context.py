@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pystator_contracts._render import did_you_mean, join_path
@@ -9,7 +10,10 @@ from pystator_contracts.graph import MachineGraph
 from pystator_contracts.machine import MachineConfig
 from pystator_contracts.normalize import Origins
 
-__all__ = ["RuleContext"]
+__all__ = ["ExpressionChecker", "RuleContext"]
+
+ExpressionChecker = Callable[[str, str], "str | None"]
+"""``(source, path) -> problem or None``: how expressions are checked (syntax only by default)."""
 
 
 @dataclass
@@ -18,6 +22,7 @@ class RuleContext:
     graph: MachineGraph
     origins: Origins
     submachine_hosts: frozenset[str] = frozenset()
+    expression_checker: ExpressionChecker | None = None
     errors: list[str] = field(default_factory=list)
 
     def state_path(self, index: int, *parts: str | int) -> str:

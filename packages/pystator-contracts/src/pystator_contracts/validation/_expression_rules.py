@@ -1,7 +1,7 @@
 """Semantic rules about config-borne logic: expressions parse, ``branch`` entries nest boundedly.
 
-Only syntax is checked here (the core's expression compiler applies its own allow-list when the
-machine is built); a syntax error is still worth reporting with every other problem at once.
+By default only syntax is checked here; the core passes its expression compiler as
+``expression_checker`` so that its allow-list is applied too, and every problem is reported at once.
 """
 
 from __future__ import annotations
@@ -24,9 +24,13 @@ def check_expressions(ctx: RuleContext) -> None:
             ctx.add(ref.path, f"branch entries nest deeper than {MAX_BRANCH_DEPTH} levels")
             too_deep_reported = True
         if ref.kind == "expression":
-            problem = syntax_problem(ref.value)
-            if problem is not None:
-                ctx.add(ref.path, f"invalid expression {show(ref.value)}: {problem}")
+            if ctx.expression_checker is not None:
+                problem = ctx.expression_checker(ref.value, ref.path)
+            else:
+                problem = syntax_problem(ref.value)
+                problem = problem and f"invalid expression {show(ref.value)}: {problem}"
+            if problem:
+                ctx.add(ref.path, problem)
 
 
 def syntax_problem(source: str) -> str | None:

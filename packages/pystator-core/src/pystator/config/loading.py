@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from pystator.errors import ConfigurationError
 
@@ -43,8 +43,14 @@ def _fail(source: str, problem: str, line: int = 0) -> ConfigurationError:
     return ConfigurationError(f"cannot load {where}: {problem}", errors=[f"{where}: {problem}"])
 
 
-def load_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
-    """Read a machine file into plain data: ``.json`` as JSON, anything else as YAML.
+def load_file(
+    path: str | os.PathLike[str],
+    *,
+    format: Literal["yaml", "json"] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> dict[str, Any]:
+    """Read a machine file into plain data: as ``format``, or by suffix (``.json`` as JSON,
+    anything else as YAML).
 
     Raises ``ConfigurationError`` (with ``.errors``) for an unreadable, oversized or malformed file.
     """
@@ -60,7 +66,9 @@ def load_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _fail(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    if os.path.splitext(source)[1].lower() in _JSON_SUFFIXES:
+    if format is None:
+        format = "json" if os.path.splitext(source)[1].lower() in _JSON_SUFFIXES else "yaml"
+    if format == "json":
         return load_json(text, source=source, max_chars=max_bytes)
     return load_yaml(text, source=source, max_chars=max_bytes)
 

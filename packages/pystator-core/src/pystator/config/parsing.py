@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pystator_contracts.machine import MachineConfig
     from pystator_contracts.validation import ValidationOutcome
 
-__all__ = ["load_machine_config", "parse_machine_config", "validate_config"]
+__all__ = ["load_machine_config", "parse_machine_config", "validate_config", "validation_outcome"]
 
 
 def parse_machine_config(
@@ -72,8 +72,23 @@ def validation_outcome(
     else:
         data = config
     return validate_machine(
-        data, base_path=Path(base_path) if base_path is not None else None, load=_load_submachine
+        data,
+        base_path=Path(base_path) if base_path is not None else None,
+        load=_load_submachine,
+        expression_checker=_expression_problem,
     )
+
+
+def _expression_problem(source: str, path: str) -> str | None:
+    """The expression compiler's verdict, so validation reports what building the machine would."""
+    from pystator.errors import ExpressionError
+    from pystator.expressions import compile_expression
+
+    try:
+        compile_expression(source, path=path)
+    except ExpressionError as exc:
+        return exc.message.removeprefix(f"{path}: ")
+    return None
 
 
 def _load_submachine(path: os.PathLike[str]) -> Mapping[str, Any]:

@@ -17,7 +17,6 @@ from pystator.engine.hierarchy import default_atoms, find_lcca
 from pystator.engine.nodes import Candidate, CompiledTransition, Node
 from pystator.engine.reserved import after_trigger, timeout_trigger
 from pystator.engine.tree import StateTree, build_tree
-from pystator.engine.views import TransitionInfo
 from pystator.errors import ConfigurationError
 from pystator.result import TimerSpec
 
@@ -36,10 +35,13 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
     for node in states.values():
-        node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
-        node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
+        if node.definition.on_enter:
+            node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
+        if node.definition.on_exit:
+            node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
     transitions = tuple(
-        _compile_transition(i, t, states, tree, binding, normalizer) for i, t in enumerate(config.transitions)
+        _compile_transition(i, t, states=states, tree=tree, binding=binding, normalizer=normalizer)
+        for i, t in enumerate(config.transitions)
     )
     timeouts = _timeout_transitions(states, len(transitions))
     _attach_timers(states, transitions)
@@ -92,12 +94,12 @@ def _context_validator(config: MachineConfig) -> Any:
 def _compile_transition(
     index: int,
     definition: TransitionDef,
+    *,
     states: dict[str, Node],
     tree: StateTree,
     binding: GuardBinding,
     normalizer: Callable[[str], str] | None,
 ) -> CompiledTransition:
-    path = f"transitions[{index}]"
     transition = CompiledTransition(index)
     transition.definition = definition
     trigger = definition.trigger
@@ -105,36 +107,29 @@ def _compile_transition(
     transition.after_ms = definition.after
     transition.auto = definition.auto
     transition.internal = definition.internal
-    transition.sources = _resolve_sources(definition.sources, states, path)
-    _resolve_dest(transition, definition.dest, states, path)
+    transition.sources = _resolve_sources(definition.source, states, index)
+    _resolve_dest(transition, definition.dest, states, index)
     if definition.region is not None:
         region = tree.regions.get(definition.region)
         if region is None:
-            raise ConfigurationError(f"{path}.region: unknown region {definition.region!r}")
+            raise ConfigurationError(f"transitions[{index}].region: unknown region {definition.region!r}")
         transition.region = region
-    transition.guards = compile_guards(list(definition.guards), binding, path=f"{path}.guards")
-    transition.actions = plan_actions(definition.actions, "transition", None)
-    cause = transition.trigger or (f"after {definition.after}ms" if definition.after else "auto")
-    transition.label = f"{cause}: {','.join(s.name for s in transition.sources)} -> {definition.dest}"
-    transition.info = TransitionInfo(
-        trigger=transition.trigger,
-        source=frozenset(s.name for s in transition.sources),
-        dest=definition.dest,
-        guards=tuple(g.label for g in transition.guards),
-        actions=tuple(a.name for a in transition.actions),
-        after_ms=definition.after,
-        auto=definition.auto,
-        internal=definition.internal,
-        region=definition.region,
-        description=definition.description,
-        index=index,
-        metadata=dict(definition.metadata),
-        definition=definition,
-    )
+    if definition.guards:
+        transition.guards = compile_guards(definition.guards, binding, path=f"transitions[{index}].guards")
+    if definition.actions:
+        transition.actions = plan_actions(definition.actions, "transition", None)
     return transition
 
 
-def _resolve_sources(sources: tuple[str, ...], states: dict[str, Node], path: str) -> tuple[Node, ...]:
+def _resolve_sources(written: str | list[str], states: dict[str, Node], index: int) -> tuple[Node, ...]:
+    path = f"transitions[{index}]"
+    if isinstance(written, str):
+        node = states.get(written)
+        if node is not None:
+            return (node,)
+        sources: list[str] = [written]
+    else:
+        sources = written
     resolved: dict[Node, None] = {}
     for source in sources:
         if source == "*":
@@ -158,10 +153,15 @@ def _resolve_sources(sources: tuple[str, ...], states: dict[str, Node], path: st
 
 
 def _resolve_dest(
-    transition: CompiledTransition, dest: str | None, states: dict[str, Node], path: str
+    transition: CompiledTransition, dest: str | None, states: dict[str, Node], index: int
 ) -> None:
     if dest is None:
         return
+    node = states.get(dest)
+    if node is not None:
+        transition.target = node
+        return
+    path = f"transitions[{index}]"
     if dest.startswith("H"):
         deep = dest.startswith("H*(")
         parent = _state(states, dest[3 if deep else 2 : -1], f"{path}.dest")
@@ -190,16 +190,15 @@ def _state(states: dict[str, Node], name: str, path: str) -> Node:
 
 def _timeout_transitions(states: dict[str, Node], first_index: int) -> tuple[CompiledTransition, ...]:
     """A state ``timeout`` behaves as a guardless transition on the reserved timeout trigger."""
-    compiled = []
+    compiled: list[CompiledTransition] = []
     for node in states.values():
         timeout = node.definition.timeout
         if timeout is None:
             continue
         transition = CompiledTransition(first_index + len(compiled))
         transition.sources = (node,)
-        transition.target = _state(states, timeout.destination, f"state {node.name!r}.timeout.destination")
+        transition.target = _state(states, timeout.destination, f"states.{node.name}.timeout.destination")
         transition.timer_triggers = (timeout_trigger(node.name),)
-        transition.label = f"timeout: {node.name} -> {timeout.destination}"
         compiled.append(transition)
         delay = round(timeout.seconds * 1000)
         trigger = timeout_trigger(node.name)
@@ -231,7 +230,17 @@ def _own_candidates(
     (``auto``) transitions and ``BRANCH`` for the outgoing transitions of a choice state."""
     own: dict[Node, dict[str | None, list[Candidate]]] = {}
     for transition in transitions:
+        plain = not (transition.timer_triggers or transition.after_ms is not None or transition.auto)
         for source in transition.sources:
+            if plain and not source.is_choice:
+                domain, stays = _domain(transition, source)
+                by_trigger = own.setdefault(source, {})
+                candidate = Candidate(transition, source, domain, stays)
+                if transition.trigger in by_trigger:
+                    by_trigger[transition.trigger].append(candidate)
+                else:
+                    by_trigger[transition.trigger] = [candidate]
+                continue
             keys: list[str | None] = [*transition.timer_triggers]
             if transition.trigger is not None:
                 keys.append(transition.trigger)
@@ -275,21 +284,29 @@ def _domain(transition: CompiledTransition, source: Node) -> tuple[Node | None, 
 def _build_tables(node: Node, own: dict[str | None, list[Candidate]]) -> None:
     """Candidate tables: this state's own candidates first, then its nearest state ancestor's."""
     parent = next((a for a in node.ancestors if not a.is_region), None)
-    inherited = parent.table if parent is not None else {}
     table: dict[str, tuple[Candidate, ...]] = {}
-    for key, candidates in own.items():
-        if key is None or key == BRANCH:
-            continue
-        mine = {c.transition for c in candidates}
-        table[key] = (*candidates, *(c for c in inherited.get(key, ()) if c.transition not in mine))
-    for key, candidates_ in inherited.items():
-        table.setdefault(key, candidates_)
+    if parent is None:
+        for key, candidates in own.items():
+            if key is not None and key != BRANCH:
+                table[key] = tuple(candidates)
+    else:
+        inherited = parent.table
+        for key, candidates in own.items():
+            if key is None or key == BRANCH:
+                continue
+            mine = {c.transition for c in candidates}
+            table[key] = (*candidates, *(c for c in inherited.get(key, ()) if c.transition not in mine))
+        for key, candidates_ in inherited.items():
+            table.setdefault(key, candidates_)
     node.table = table
-    own_auto = own.get(None, [])
+    own_auto = own.get(None)
     inherited_auto = parent.auto if parent is not None else ()
-    mine_auto = {c.transition for c in own_auto}
-    node.auto = (*own_auto, *(c for c in inherited_auto if c.transition not in mine_auto))
-    node.branches = tuple(own.get(BRANCH, ()))
+    if own_auto or inherited_auto:
+        mine_auto = {c.transition for c in own_auto or ()}
+        node.auto = (*(own_auto or ()), *(c for c in inherited_auto if c.transition not in mine_auto))
+    branches = own.get(BRANCH)
+    if branches:
+        node.branches = tuple(branches)
 
 
 def _preorder(roots: tuple[Node, ...]) -> list[Node]:

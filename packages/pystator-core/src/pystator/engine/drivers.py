@@ -1,16 +1,15 @@
 """The two thin drivers of the kernel: synchronous and asynchronous.
 
 ``Kernel.start`` returns a ``TransitionResult`` when it could finish synchronously, or a generator
-that yields guard awaitables. ``drive_async`` awaits each and sends the verdict back (an exception is
-thrown back in, so the kernel handles it exactly like a synchronous one); ``drive_sync`` refuses:
-it closes the awaitable and throws ``AsyncGuardInSyncCall`` into the kernel, which reports the
-async guard by name.
+that yields guard awaitables; the drivers run such a generator. ``drive_async`` awaits each
+awaitable and sends the verdict back (an exception is thrown back in, so the kernel handles it
+exactly like a synchronous one); ``drive_sync`` refuses: it closes the awaitable and throws
+``AsyncGuardInSyncCall`` into the kernel, which reports the async guard by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Generator
-from types import GeneratorType
 from typing import Any, TypeVar
 
 __all__ = ["AsyncGuardInSyncCall", "drive_async", "drive_sync"]
@@ -22,10 +21,7 @@ class AsyncGuardInSyncCall(Exception):
     """Thrown into the kernel by ``drive_sync`` when a guard returned an awaitable."""
 
 
-def drive_sync(outcome: T | Generator[Any, Any, T]) -> T:
-    if type(outcome) is not GeneratorType:
-        return outcome  # type: ignore[return-value]
-    assert isinstance(outcome, Generator)
+def drive_sync(outcome: Generator[Any, Any, T]) -> T:
     try:
         pending = outcome.send(None)
         while True:
@@ -35,10 +31,7 @@ def drive_sync(outcome: T | Generator[Any, Any, T]) -> T:
         return stop.value  # type: ignore[no-any-return]
 
 
-async def drive_async(outcome: T | Generator[Any, Any, T]) -> T:
-    if type(outcome) is not GeneratorType:
-        return outcome  # type: ignore[return-value]
-    assert isinstance(outcome, Generator)
+async def drive_async(outcome: Generator[Any, Any, T]) -> T:
     value: Any = None
     error: BaseException | None = None
     while True:

@@ -78,7 +78,7 @@ class RegisteredGuard(Guard):
             if self.binding.strict:
                 raise GuardNotFoundError(f"guard {self.name!r} is not registered", guard_name=self.name)
             return True
-        outcome = fn(context)
+        outcome: Any = fn(context)
         if outcome is True or outcome is False:
             return outcome
         if inspect.isawaitable(outcome):

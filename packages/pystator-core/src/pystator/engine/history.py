@@ -41,6 +41,7 @@ def history_entry_nodes(
     parent: Node,
     deep: bool,
     domain: Node | None,
+    *,
     records: Mapping[str, Any] | None,
     states: Mapping[str, Node],
     to_enter: set[Node],

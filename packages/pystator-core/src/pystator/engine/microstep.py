@@ -40,6 +40,7 @@ class Step:
 
     def __init__(
         self,
+        *,
         atoms: tuple[Node, ...],
         candidates: tuple[Candidate, ...],
         exits: tuple[Node, ...],
@@ -88,7 +89,9 @@ def microstep(
         enters: set[Node] = set()
         transition = candidate.transition
         if transition.history is not None:
-            history_entry_nodes(transition.history, transition.deep, domain, records, states, enters)
+            history_entry_nodes(
+                transition.history, transition.deep, domain, records=records, states=states, to_enter=enters
+            )
         else:
             target = transition.target
             assert target is not None

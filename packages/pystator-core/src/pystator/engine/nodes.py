@@ -106,7 +106,6 @@ class CompiledTransition:
         "index",
         "info",
         "internal",
-        "label",
         "region",
         "sources",
         "target",
@@ -129,8 +128,17 @@ class CompiledTransition:
         self.sources: tuple[Node, ...] = ()
         self.timer_triggers: tuple[str, ...] = ()
         self.definition: Any = None
-        self.info: Any = None
-        self.label = ""
+        self.info: Any = None  # the public TransitionInfo, built on first use (queries.transition_info)
+
+    @property
+    def label(self) -> str:
+        """A short description for messages: ``trigger: sources -> dest``."""
+        definition = self.definition
+        if definition is None:
+            target = self.target.name if self.target is not None else ""
+            return f"timeout: {','.join(s.name for s in self.sources)} -> {target}"
+        cause = self.trigger or (f"after {self.after_ms}ms" if self.after_ms else "auto")
+        return f"{cause}: {','.join(s.name for s in self.sources)} -> {definition.dest}"
 
     @property
     def targetless(self) -> bool:

@@ -17,10 +17,11 @@ missing, repeated or foreign region with an ``InvalidStateError`` that says what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NoReturn
 
-from pystator.engine.hierarchy import default_atoms
 from pystator.engine.nodes import Node
 from pystator.errors import InvalidStateError, UndefinedStateError
 
@@ -64,46 +65,59 @@ def parse_configuration(text: str, states: Mapping[str, Node]) -> tuple[Node, ..
     """The atoms of a stored configuration (a state name or a parallel stored form)."""
     parser = _Parser(text, states)
     atoms = parser.configuration()
-    if parser.pos != len(text):
-        parser.fail(f"unexpected {text[parser.pos]!r}")
+    if parser.index != len(parser.tokens):
+        parser.fail(f"unexpected {parser.tokens[parser.index]!r}")
     return atoms
 
 
+_TOKENS = re.compile(r"[^\[\]=,]+|[\[\]=,]")
+
+
 class _Parser:
+    """Recursive descent over the tokens of a stored form: names and the four punctuation marks."""
+
     def __init__(self, text: str, states: Mapping[str, Node]) -> None:
         self.text = text
         self.states = states
-        self.pos = 0
+        self.tokens: list[str] = _TOKENS.findall(text)
+        self.index = 0
 
-    def fail(self, problem: str) -> InvalidStateError:
+    def fail(self, problem: str) -> NoReturn:
+        position = sum(len(token) for token in self.tokens[: self.index])
         raise InvalidStateError(
-            f"invalid state {self.text!r}: {problem} at position {self.pos} "
+            f"invalid state {self.text!r}: {problem} at position {position} "
             "(expected a state name or state[region=value,...])",
             state=self.text,
         )
 
+    def peek(self) -> str:
+        return self.tokens[self.index] if self.index < len(self.tokens) else ""
+
+    def take(self) -> str:
+        token = self.peek()
+        self.index += 1
+        return token
+
     def name(self) -> str:
-        start = self.pos
-        text = self.text
-        while self.pos < len(text) and (text[self.pos].isalnum() or text[self.pos] == "_"):
-            self.pos += 1
-        if self.pos == start:
+        token = self.take()
+        if not token or token in "[]=,":
+            self.index -= 1
             self.fail("expected a name")
-        return text[start : self.pos]
+        return token
 
     def expect(self, char: str) -> None:
-        if self.pos >= len(self.text) or self.text[self.pos] != char:
+        if self.take() != char:
+            self.index -= 1
             self.fail(f"expected {char!r}")
-        self.pos += 1
 
     def configuration(self) -> tuple[Node, ...]:
         name = self.name()
         node = self.states.get(name)
         if node is None:
             raise UndefinedStateError(f"state {name!r} is not defined in this machine", state=name)
-        if self.pos < len(self.text) and self.text[self.pos] == "[":
+        if self.peek() == "[":
             return self.parallel(node)
-        return default_atoms(node)
+        return node.default
 
     def parallel(self, node: Node) -> tuple[Node, ...]:
         if not node.is_parallel:
@@ -123,10 +137,9 @@ class _Parser:
             if any(region not in atom.ancestor_set for atom in atoms):
                 self.fail(f"the value of region {region_name!r} is not a state of that region")
             seen[region_name] = atoms
-            if self.pos < len(self.text) and self.text[self.pos] == ",":
-                self.pos += 1
-                continue
-            break
+            if self.peek() != ",":
+                break
+            self.index += 1
         self.expect("]")
         missing = [name for name in regions if name not in seen]
         if missing:

@@ -8,7 +8,7 @@ from pystator.engine.nodes import CompiledTransition, Node
 from pystator.engine.parallel import format_atoms
 from pystator.engine.views import StateInfo, TransitionInfo
 
-__all__ = ["available_transitions", "state_info", "state_parent"]
+__all__ = ["available_transitions", "state_info", "state_parent", "transition_info"]
 
 
 def state_parent(node: Node) -> Node | None:
@@ -55,4 +55,28 @@ def available_transitions(machine: CompiledMachine, atoms: tuple[Node, ...]) -> 
                     continue
                 seen[transition] = (-candidate.source.depth, transition.index)
     ordered = sorted(seen, key=seen.__getitem__)
-    return [t.info for t in ordered]
+    return [transition_info(t) for t in ordered]
+
+
+def transition_info(transition: CompiledTransition) -> TransitionInfo:
+    """The public view of a transition (built once, on first use)."""
+    info: TransitionInfo | None = transition.info
+    if info is None:
+        definition = transition.definition
+        info = TransitionInfo(
+            trigger=transition.trigger,
+            source=frozenset(s.name for s in transition.sources),
+            dest=definition.dest,
+            guards=tuple(g.label for g in transition.guards),
+            actions=tuple(a.name for a in transition.actions),
+            after_ms=definition.after,
+            auto=definition.auto,
+            internal=definition.internal,
+            region=definition.region,
+            description=definition.description,
+            index=transition.index,
+            metadata=dict(definition.metadata),
+            definition=definition,
+        )
+        transition.info = info
+    return info

@@ -9,6 +9,7 @@ keeps ``all_action_specs`` in true run order: ``on_exit_actions`` holds the firs
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from pystator.engine.frozen import FrozenDict
@@ -81,7 +82,7 @@ def _chained_actions(
     steps: list[Step],
 ) -> tuple[tuple[ActionSpec, ...], tuple[ActionSpec, ...], tuple[ActionSpec, ...]]:
     middle: list[ActionSpec] = list(steps[0].transition_actions)
-    for previous, step in zip(steps, steps[1:]):
+    for previous, step in pairwise(steps):
         middle += previous.enter_actions
         middle += step.exit_actions
         middle += step.transition_actions

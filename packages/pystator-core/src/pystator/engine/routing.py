@@ -43,7 +43,9 @@ class Router:
 
     __slots__ = ("auto_route", "default", "routes")
 
-    def __init__(self, routes: tuple[tuple[Node, Predicate], ...], default: Node | None, auto_route: bool) -> None:
+    def __init__(
+        self, routes: tuple[tuple[Node, Predicate], ...], default: Node | None, auto_route: bool
+    ) -> None:
         self.routes = routes
         self.default = default
         self.auto_route = auto_route
@@ -59,12 +61,15 @@ class Router:
 
     @staticmethod
     def direct_move(
-        state: str, atoms: tuple[Node, ...], target: Node, states: Mapping[str, Node], history_parents: frozenset[Node]
+        state: str,
+        atoms: tuple[Node, ...],
+        target: Node,
+        states: Mapping[str, Node],
+        history_parents: frozenset[Node],
     ) -> TransitionResult:
         """Move to ``target`` without a defined transition: exit and enter actions only."""
         transition = CompiledTransition(-1)
         transition.target = target
-        transition.label = f"route: -> {target.name}"
         source = atoms[0] if len(atoms) == 1 else _top(atoms[0])
         candidate = Candidate(transition, source, find_lcca(source, target), stays=False)
         step = microstep(atoms, (candidate,), states, history_parents, None)

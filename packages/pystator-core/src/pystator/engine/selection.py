@@ -96,7 +96,7 @@ def first_enabled(
             start += 1
         else:
             outcome = _check_guards(candidates[start], start, pending.guard_index + 1, ctx, found)
-            if outcome is not False:
+            if outcome is not None:
                 return outcome
             start += 1
     for index in range(start, len(candidates)):
@@ -107,15 +107,15 @@ def first_enabled(
         if not transition.guards:
             return candidate
         outcome = _check_guards(candidate, index, 0, ctx, found)
-        if outcome is not False:
+        if outcome is not None:
             return outcome
     return None
 
 
 def _check_guards(
     candidate: Candidate, index: int, first: int, ctx: Mapping[str, Any], found: Selection
-) -> Candidate | Pending | bool:
-    """``candidate`` when its guards from ``first`` on pass, False when one rejects, or a Pending."""
+) -> Candidate | Pending | None:
+    """``candidate`` when its guards from ``first`` on pass, None when one rejects, or a Pending."""
     found.evaluated = True
     guards = candidate.transition.guards
     for guard_index in range(first, len(guards)):
@@ -128,7 +128,7 @@ def _check_guards(
             continue
         if verdict is False:
             found.reject(guard.label)
-            return False
+            return None
         return Pending(verdict, index, guard_index, guard.label)
     return candidate
 

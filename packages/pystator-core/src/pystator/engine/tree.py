@@ -55,9 +55,11 @@ def _state_nodes(definitions: Sequence[StateDef]) -> dict[str, Node]:
             )
         if definition.name in states:
             raise ConfigurationError(f"states[{index}].name: duplicate state name {definition.name!r}")
-        states[definition.name] = Node(definition.name, definition.type, definition=definition)
-        states[definition.name].entry_points = frozenset(definition.entry_points)
-        states[definition.name].exit_points = frozenset(definition.exit_points)
+        node = states[definition.name] = Node(definition.name, definition.type, definition=definition)
+        if definition.entry_points:
+            node.entry_points = frozenset(definition.entry_points)
+        if definition.exit_points:
+            node.exit_points = frozenset(definition.exit_points)
     return states
 
 
