@@ -247,3 +247,9 @@ async def test_a_non_callable_callback_is_a_type_error(clock: FakeClock) -> None
     async with AsyncioScheduler(clock=clock) as scheduler:
         with pytest.raises(TypeError, match="callback"):
             await scheduler.schedule(1, 42, "e", "t")  # type: ignore[arg-type]
+
+
+async def test_an_unregistered_handler_name_is_refused(clock: FakeClock) -> None:
+    async with AsyncioScheduler(clock=clock) as scheduler:
+        with pytest.raises(ValueError, match="no handler is registered under the name 'nobody'"):
+            await scheduler.schedule(1, "nobody", "e", "t")

@@ -29,6 +29,7 @@ __all__ = [
     "CLAIM_ONE",
     "EXTEND",
     "FAIL",
+    "FORGET",
     "REARM",
     "RELEASE",
     "SCHEDULE",
@@ -239,6 +240,20 @@ CANCEL = (
 if redis.call('EXISTS', P .. 't:' .. ARGV[2]) == 0 then return 0 end
 if redis.call('ZREM', due_key(ARGV[2]), ARGV[2]) == 0 then return 0 end
 finish(ARGV[2], 'cancelled', tonumber(ARGV[3]))
+return 1
+"""
+)
+
+# ARGV: P, id -> 1 when a pending timer was removed without a trace (its message could not be sent)
+FORGET = (
+    _PRELUDE
+    + """
+local id = ARGV[2]
+local tk = P .. 't:' .. id
+if redis.call('HGET', tk, 'status') ~= 'pending' then return 0 end
+redis.call('ZREM', due_key(id), id)
+redis.call('SREM', P .. 'e:' .. redis.call('HGET', tk, 'entity'), id)
+redis.call('DEL', tk, P .. 'b:' .. id)
 return 1
 """
 )

@@ -81,6 +81,7 @@ class RedisTimerStore:
                 "EXTEND",
                 "CANCEL",
                 "CANCEL_ENTITY",
+                "FORGET",
                 "SWEEP",
             )
         }
@@ -159,6 +160,10 @@ class RedisTimerStore:
 
     async def cancel_entity(self, entity_id: str, retention_s: int) -> int:
         return int(await self._run("CANCEL_ENTITY", entity_id, retention_s))
+
+    async def forget(self, task_id: str) -> bool:
+        """Remove a pending timer entirely, as if it had never been scheduled."""
+        return bool(await self._run("FORGET", task_id))
 
     async def sweep(self, grace_ms: int, limit: int) -> list[tuple[str, int]]:
         rows = await self._run("SWEEP", grace_ms, limit)

@@ -340,3 +340,12 @@ def test_the_core_forwarder_resolves_the_redis_scheduler() -> None:
     import pystator.scheduler
 
     assert pystator.scheduler.RedisScheduler is RedisScheduler
+
+
+async def test_a_firing_scheduler_refuses_unregistered_handler_names(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with RedisScheduler(redis_url, prefix=redis_prefix) as scheduler:
+        with pytest.raises(ValueError, match="register_handler"):
+            await scheduler.schedule(1, "nobody", "e", "t")
+        assert await scheduler.count_pending() == 0

@@ -319,9 +319,11 @@ class SchedulerConformance:
         self, scheduler: Scheduler, recorder: FireRecorder, clock: FakeClock | None
     ) -> None:
         unit = self.unit_ms
-        c = await scheduler.schedule(3 * unit, recorder.callback, "entity-1", "c", {"i": 3})
-        a = await scheduler.schedule(unit, recorder.callback, "entity-1", "a", {"i": 1})
-        b = await scheduler.schedule(2 * unit, recorder.callback, "entity-2", "b", {"i": 2})
+        # Units apart, so that real-time backends' jitter cannot fire b before a's checks are done.
+        units = {"a": 1, "b": 4, "c": 6}
+        c = await scheduler.schedule(6 * unit, recorder.callback, "entity-1", "c", {"units": 6})
+        a = await scheduler.schedule(unit, recorder.callback, "entity-1", "a", {"units": 1})
+        b = await scheduler.schedule(4 * unit, recorder.callback, "entity-2", "b", {"units": 4})
 
         assert [t.task_id for t in await scheduler.get_pending_tasks("entity-1")] == [a, c]
         assert [t.task_id for t in await scheduler.get_pending_tasks()] == [a, b, c]
@@ -333,8 +335,8 @@ class SchedulerConformance:
             assert task.fired_at is None
             assert task.fires_at - task.scheduled_at == timedelta(milliseconds=task.delay_ms)
             assert task.scheduled_at.tzinfo is not None
-            assert task.metadata == {"i": {"a": 1, "b": 2, "c": 3}[task.trigger]}
-            assert task.delay_ms == unit * task.metadata["i"]
+            assert task.metadata == {"units": units[task.trigger]}
+            assert task.delay_ms == unit * units[task.trigger]
 
         await self.advance(clock, unit)
         await self.wait_fired(clock, recorder, a)
@@ -376,9 +378,9 @@ class SchedulerConformance:
     ) -> None:
         unit = self.unit_ms
         ids = {}
-        for trigger, units in (("c", 3), ("a", 1), ("b", 2)):
+        for trigger, units in (("c", 5), ("a", 1), ("b", 3)):
             ids[trigger] = await scheduler.schedule(units * unit, recorder.callback, f"e-{trigger}", trigger)
-        await self.advance(clock, 3 * unit)
+        await self.advance(clock, 5 * unit)
         await self.wait_fired(clock, recorder, *ids.values())
         assert [fire.trigger for fire in await recorder.fires()] == ["a", "b", "c"]
 
@@ -463,7 +465,9 @@ class SchedulerConformance:
         with pytest.raises(ValueError, match="metadata"):
             await scheduler.schedule(10, cb, "entity-1", "tick", {"when": object()})
         with pytest.raises(ValueError, match="callback"):
-            await scheduler.schedule(10, "no_such_handler", "entity-1", "tick")
+            await scheduler.schedule(10, "", "entity-1", "tick")
+        with pytest.raises(TypeError, match="callback"):
+            await scheduler.schedule(10, 42, "entity-1", "tick")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="task_id"):
             await scheduler.schedule(10, cb, "entity-1", "tick", task_id="")
         assert await scheduler.count_pending() == 0

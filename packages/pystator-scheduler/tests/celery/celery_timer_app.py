@@ -1,0 +1,24 @@
+"""The module a test Celery worker imports (``celery -A celery_timer_app worker``).
+
+It builds the app and one ``CeleryScheduler`` per test prefix from the settings the test passes in
+the environment, and reports readiness in Redis.
+"""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from celery.signals import worker_ready
+from celery_app_factory import Settings, make_app, worker_schedulers
+
+settings = Settings.from_env(os.environ["PYSTATOR_CELERY_TEST_SETTINGS"])
+app = make_app(settings)
+schedulers = worker_schedulers(app, settings, os.environ["PYSTATOR_CELERY_TEST_PREFIXES"].split(","))
+
+
+@worker_ready.connect
+def _announce(**_: object) -> None:
+    client = redis.Redis.from_url(settings.redis_url)
+    client.rpush(settings.root + "worker-ready", "1")
+    client.close()
