@@ -11,10 +11,7 @@ from pystator._lazy import lazy_module_attributes
 from pystator._version import __version__
 from pystator.actions import ActionRegistry, ActionResult, ActionStatus
 from pystator.builder import StateMachineBuilder
-<<<<<<< HEAD
 from pystator.clock import Clock, SystemClock
-=======
->>>>>>> main
 from pystator.config import validate_config
 from pystator.destination import DestinationCandidate, DestinationCheckResult
 from pystator.engine import ParallelConfiguration, StateInfo, TransitionInfo
@@ -139,12 +136,9 @@ __all__ = [
     "DestinationCandidate",
     "DestinationCheckResult",
     "EntityNotFoundError",
-<<<<<<< HEAD
     "EntityPage",
     "EntityRecord",
-=======
     "EntitySession",
->>>>>>> main
     "ErrorCode",
     "Event",
     "EventSink",
@@ -162,17 +156,13 @@ __all__ = [
     "LoggingHook",
     "MetricSink",
     "MetricsCollector",
-<<<<<<< HEAD
     "Orchestrator",
     "ParallelConfiguration",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
-=======
-    "ParallelConfiguration",
     "SnapshotError",
->>>>>>> main
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
@@ -183,35 +173,21 @@ __all__ = [
     "SystemClock",
     "TerminalStateError",
     "TimerSpec",
-<<<<<<< HEAD
     "TransactionalStateStore",
     "TransitionCommit",
     "TransitionHook",
     "TransitionInfo",
     "TransitionObserver",
     "TransitionRecord",
-=======
-    "TransitionHook",
-    "TransitionInfo",
-    "TransitionObserver",
->>>>>>> main
     "TransitionResult",
     "TransitionTimeoutError",
     "UndefinedStateError",
     "UndefinedTriggerError",
-<<<<<<< HEAD
     "VersionedStateStore",
-=======
     "__version__",
->>>>>>> main
     "builtin_registries",
     "compile_expression",
     "to_dot",
     "to_mermaid",
-<<<<<<< HEAD
-    "__version__",
-    "compile_expression",
-=======
->>>>>>> main
     "validate_config",
 ]

@@ -35,12 +35,9 @@ from pystator.guards import GuardRegistry
 from pystator.result import TimerSpec, TransitionResult
 
 if TYPE_CHECKING:
-<<<<<<< HEAD
-    from pystator.orchestrator import Orchestrator
-=======
     from pystator.hooks import TransitionObserver
+    from pystator.orchestrator import Orchestrator
     from pystator.session import EntitySession
->>>>>>> main
     from pystator_contracts.machine import MachineConfig, StateDef
 
 __all__ = ["StateMachine"]
