@@ -23,6 +23,7 @@ from pystator_api.routes import (
     process,
     templates,
     transitions,
+    worker,
 )
 from pystator_api.routes import settings as settings_routes
 from pystator_api.runtime import Runtime
@@ -87,6 +88,7 @@ def create_app(
         transitions,
         templates,
         settings_routes,
+        worker,
     ):
         app.include_router(module.router)
     if settings.api.cors_origins:

@@ -27,6 +27,7 @@ from pystator_contracts.settings import Settings
 from pystator_stores import open_store
 from pystator_stores.fleet import FleetQueries, open_fleet
 from pystator_stores.machines import open_machine_store
+from pystator_worker import EventQueue
 
 __all__ = ["LoadedMachine", "Runtime"]
 
@@ -49,6 +50,7 @@ class Runtime:
         self.auth = Authenticator(settings.api)
         self.scheduler = scheduler
         self.poll_interval = 0.5
+        self.queue = EventQueue(url, pool_size=2)
         self._compiled: dict[tuple[str, int], StateMachine] = {}
         self._orchestrators: dict[tuple[str, int], Orchestrator] = {}
         self._lock = asyncio.Lock()
@@ -112,6 +114,7 @@ class Runtime:
         for orchestrator in self._orchestrators.values():
             await orchestrator.aclose()
         self._orchestrators.clear()
+        await self.queue.aclose()
         await self.machines.aclose()
         await self.fleet.aclose()
         await self.store.aclose()
