@@ -34,6 +34,7 @@ __all__ = [
     "FleetSummary",
     "HealthOut",
     "HistoryOut",
+    "IndexOut",
     "LoginRequest",
     "MachineCreate",
     "MachineOut",
@@ -82,6 +83,14 @@ def _one_of(*names: str) -> dict[str, Any]:
 
 class Response(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+
+class IndexOut(Response):
+    name: Literal["PyStator API"] = "PyStator API"
+    version: str
+    docs: str = "/docs"
+    """Interactive API documentation."""
+    openapi: str = "/openapi.json"
 
 
 class HealthOut(Response):
