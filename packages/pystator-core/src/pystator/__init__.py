@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     )
 
 # Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams and stores.
+# Imported on first access (see pystator._lazy): executor, hooks, sinks, diagrams, sessions, stores.
 __getattr__, __dir__ = lazy_module_attributes(
     __name__,
     {
@@ -187,11 +188,11 @@ __all__ = [
     "MetricsCollector",
     "Orchestrator",
     "ParallelConfiguration",
+    "SnapshotError",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
-    "SnapshotError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
