@@ -34,7 +34,8 @@ async def main(url: str, prefix: str, mode: str) -> None:
         scheduler.register_handler("replica_block", block)
     await scheduler.start()
     await client.rpush(prefix + "ready", "1")
-    await client.blpop([prefix + "stop"])  # one entry per replica, pushed by the test when done
+    while not await client.blpop([prefix + "stop"], timeout=1):  # the client's socket timeout is 5 s
+        pass
     await scheduler.close()
     await client.aclose()
 

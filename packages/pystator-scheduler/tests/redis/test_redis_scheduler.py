@@ -349,3 +349,23 @@ async def test_a_firing_scheduler_refuses_unregistered_handler_names(
         with pytest.raises(ValueError, match="register_handler"):
             await scheduler.schedule(1, "nobody", "e", "t")
         assert await scheduler.count_pending() == 0
+
+
+def test_a_program_that_never_closes_the_scheduler_still_exits(redis_url: str, redis_prefix: str) -> None:
+    """asyncio.run cancels the poller at exit; it must stop even if redis-py swallows that."""
+    code = (
+        "import asyncio\n"
+        "from pystator_scheduler.redis import RedisScheduler\n"
+        "async def main():\n"
+        f"    scheduler = RedisScheduler({redis_url!r}, prefix={redis_prefix!r}, poll_interval_ms=1)\n"
+        "    scheduler.register_handler('h', lambda t: None)\n"
+        "    await scheduler.schedule(60_000, 'h', 'e', 't')\n"
+        "    await asyncio.sleep(0.3)\n"
+        "asyncio.run(main())\n"
+        "print('exited')\n"
+    )
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+        )
+        assert out.stdout.strip() == "exited", out.stderr
