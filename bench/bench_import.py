@@ -20,4 +20,6 @@ def cold_import_ms(statement: str = PROBE, runs: int = 15) -> float:
 
 
 def run() -> list[Figure]:
-    return [Figure("cold import pystator (median of 15 fresh interpreters)", cold_import_ms(), "ms", "< 150 ms")]
+    return [
+        Figure("cold import pystator (median of 15 fresh interpreters)", cold_import_ms(), "ms", "< 150 ms")
+    ]

@@ -139,14 +139,16 @@ async def redis_lag() -> list[Figure]:
 
     try:
         async with RedisScheduler(REDIS_URL, prefix=prefix, fire=False) as producer:
-            # 1,000 timers due per second for ten seconds, starting two seconds from now.
-            await gather_limited(
-                [
-                    producer.schedule(2000 + i * 1000 // LAG_RATE_PER_S, "bench_lag", f"e{i}", "t")
-                    for i in range(total)
-                ],
-                CONCURRENCY,
-            )
+            # 1,000 timers due per second for ten seconds, the first due once all are scheduled.
+            first_due = time.time() + total / 2000 + 2
+
+            def arm(i: int):  # type: ignore[no-untyped-def]
+                due = first_due + i / LAG_RATE_PER_S
+                return producer.schedule(round((due - time.time()) * 1000), "bench_lag", f"e{i}", "t")
+
+            await gather_limited([arm(i) for i in range(total)], CONCURRENCY)
+            if time.time() > first_due:
+                raise RuntimeError("scheduling took longer than planned: the lag figures would be wrong")
         async with RedisScheduler(REDIS_URL, prefix=prefix) as firer:
             firer.register_handler("bench_lag", on_fire)
             await asyncio.wait_for(done.wait(), timeout=LAG_SECONDS + 30)

@@ -102,7 +102,8 @@ class RedisTimerStore:
     async def schedule(self, request: TimerRequest, handler: str) -> bool:
         """Store a pending timer; False when its id is already known (then nothing changes)."""
         body = json.dumps(
-            {"event": encode_event(request.event), "metadata": request.metadata}, separators=(",", ":")
+            {"event": json.loads(encode_event(request.event)), "metadata": request.metadata},
+            separators=(",", ":"),
         )
         created, _, _ = await self._run(
             "SCHEDULE", request.task_id, request.entity_id, body, request.delay_ms, handler
@@ -191,7 +192,7 @@ class RedisTimerStore:
             for handler in await self.handler_names():
                 ids += [_text(i) for i in await self.client.zrange(self._due_key(handler), 0, -1)]
         else:
-            ids = [_text(i) for i in await self.client.smembers(self.prefix + "e:" + entity_id)]
+            ids = [_text(i) for i in await self.client.zrange(self.prefix + "e:" + entity_id, 0, -1)]
         async with self.client.pipeline(transaction=False) as pipe:
             for task_id in ids:
                 pipe.hgetall(self.prefix + "t:" + task_id)
@@ -264,7 +265,7 @@ class RedisTimerStore:
         return ScheduledTask(
             task_id=task_id,
             entity_id=fields["entity"],
-            event=decode_event(body["event"]),
+            event=decode_event(json.dumps(body["event"])),
             delay_ms=int(fields["delay"]),
             status=TaskStatus(fields["status"]),
             scheduled_at=_ms_to_datetime(int(fields["sched"])),
