@@ -102,8 +102,28 @@ def setup_fingerprint() -> str:
     return digest.hexdigest()
 
 
+SYSTEM_TOOLS = {"dot": "graphviz"}  # command -> Debian package the tests need (diagram rendering)
+
+
+def ensure_system_tools() -> None:
+    """Install missing system tools with apt-get when root on Debian; otherwise say what is missing."""
+    missing = [package for command, package in SYSTEM_TOOLS.items() if shutil.which(command) is None]
+    if not missing:
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"installing system packages: {' '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
+            if subprocess.run(cmd, env=env, check=False).returncode != 0:
+                say(f"could not install {' '.join(missing)}; the tests that need them will say so")
+                return
+    else:
+        say(f"missing system packages (install them to run every test): {' '.join(missing)}")
+
+
 def setup(force: bool = False) -> None:
     """Create .venv and install every distribution editable plus the dev tools (skipped when current)."""
+    ensure_system_tools()
     stamp = VENV / ".pystator-setup"
     fingerprint = setup_fingerprint()
     if not force and PYTHON.exists() and stamp.exists() and stamp.read_text() == fingerprint:
@@ -164,8 +184,19 @@ def up(extra: list[str]) -> None:
 
 
 def has_up_command(pystator: Path) -> bool:
-    probe = subprocess.run([str(pystator), "up", "--help"], capture_output=True, text=True, check=False)
-    return probe.returncode == 0
+    """True when an installed distribution contributes ``pystator up`` (entry point group pystator.cli)."""
+    probe = subprocess.run(
+        [
+            str(PYTHON),
+            "-c",
+            "from importlib.metadata import entry_points as e; "
+            "print('up' in {p.name for p in e(group='pystator.cli')})",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.stdout.strip() == "True"
 
 
 # --------------------------------------------------------------------------- build and release

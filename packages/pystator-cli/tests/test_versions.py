@@ -33,3 +33,16 @@ def test_versions_json() -> None:
     from pystator import __version__
 
     assert data["pystator-core"] == __version__
+
+
+def test_command_of_a_missing_distribution_is_one_clear_line() -> None:
+    # pystator-api ships no `api` command yet (or is absent): either way the CLI must not traceback.
+    completed = subprocess.run([_pystator(), "worker"], capture_output=True, text=True, check=False)
+    if completed.returncode == 0:
+        pytest.skip("pystator-worker contributes a real `worker` command in this environment")
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    lines = [line for line in completed.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "pystator[worker]" in lines[0]
+    assert "pystator-worker" in lines[0]

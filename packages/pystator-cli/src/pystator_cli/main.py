@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from pystator_cli.plugins import install_plugins
 from pystator_cli.versions import installed_versions
 
 __all__ = ["app", "run"]
@@ -56,4 +57,5 @@ def versions(
 
 
 def run() -> None:
+    install_plugins(app)
     app()

@@ -14,6 +14,8 @@ __all__ = [
     "ContextValidationError",
     "EntityNotFoundError",
     "ErrorCode",
+    "ExpressionError",
+    "ExpressionEvaluationError",
     "FSMError",
     "GuardNotFoundError",
     "GuardRejectedError",
@@ -65,6 +67,57 @@ class ConfigurationError(FSMError):
             message = "invalid machine configuration:\n" + "\n".join(self.errors)
         super().__init__(message, **kwargs)
         self.context.setdefault("errors", list(self.errors))
+
+
+class ExpressionError(ConfigurationError):
+    """A configuration expression (``expr:``, ``compute:``, ``when:``) was refused when compiled.
+
+    ``path`` is where the expression sits in the configuration, ``expression`` its source and
+    ``construct`` the offending piece of syntax (empty when the problem is not one construct).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str = "",
+        expression: str = "",
+        construct: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.path = path
+        self.expression = expression
+        self.construct = construct
+        self.context.setdefault("path", path)
+        self.context.setdefault("expression", expression)
+        self.context.setdefault("construct", construct)
+
+
+class ExpressionEvaluationError(FSMError):
+    """A compiled expression failed while evaluated (bad operand types, division by zero, a budget).
+
+    ``limit`` names the evaluation budget that stopped it (e.g. ``"MAX_INT_BITS"``), or is empty.
+    """
+
+    default_code = ErrorCode.VALIDATION_FAILED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str = "",
+        expression: str = "",
+        limit: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.path = path
+        self.expression = expression
+        self.limit = limit
+        self.context.setdefault("path", path)
+        self.context.setdefault("expression", expression)
+        self.context.setdefault("limit", limit)
 
 
 class InvalidTransitionError(FSMError):

@@ -58,6 +58,9 @@ class TransitionResult:
 
     ``target_state`` is None on failure. ``metadata`` carries ``reason`` on failure (and
     ``guard_name`` / ``guards_failed`` for a guard rejection, ``no_op`` for a lenient no-op).
+    ``timers_to_cancel`` names the states exited whose timers must be cancelled (cancel them before
+    starting ``timers_to_start``); ``history_updates`` holds the history records this transition wrote
+    (merge them into ``context["_history"]``, see ``pystator.engine.history``).
     """
 
     success: bool
@@ -71,6 +74,7 @@ class TransitionResult:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     timers_to_start: tuple[TimerSpec, ...] = ()
     timers_to_cancel: tuple[str, ...] = ()
+    history_updates: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def all_action_specs(self) -> tuple[ActionSpec, ...]:

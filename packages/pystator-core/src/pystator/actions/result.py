@@ -21,6 +21,8 @@ class ActionStatus(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class ActionResult:
+    """One action's outcome. ``phase``/``kind`` say where it came from when an executor ran it."""
+
     action_name: str
     status: ActionStatus
     result: Any = None
@@ -28,7 +30,18 @@ class ActionResult:
     duration_ms: float = 0.0
     attempts: int = 1
     reason: str = ""
+    phase: str = ""
+    kind: str = "call"
+
+    @property
+    def name(self) -> str:
+        return self.action_name
 
     @property
     def success(self) -> bool:
         return self.status is ActionStatus.SUCCESS
+
+    @property
+    def failed(self) -> bool:
+        """Failed or timed out (a skipped action did not fail)."""
+        return self.status is ActionStatus.FAILED or self.status is ActionStatus.TIMED_OUT

@@ -1,0 +1,182 @@
+"""Lookups over a machine configuration: states by name, the hierarchy, regions, source and dest forms.
+
+Built once from a ``MachineConfig`` and tolerant of broken input (unknown names are skipped, parent
+cycles cut), so that validation can use it while it is still looking for those problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pystator_contracts.machine import MachineConfig, Region, StateDef, TransitionDef
+
+__all__ = ["HISTORY_DEST", "DestRef", "MachineGraph", "parse_dest"]
+
+HISTORY_DEST = re.compile(r"^H(\*?)\(([a-z0-9_]+)\)$")
+
+
+@dataclass(frozen=True)
+class DestRef:
+    """A parsed ``dest``: the state entered, and how (plain, through an entry point, or history)."""
+
+    state: str
+    via: str | None = None  # "parent" of "parent:entry"
+    history: str | None = None  # "shallow" | "deep"
+
+
+def parse_dest(dest: str) -> DestRef:
+    match = HISTORY_DEST.match(dest)
+    if match:
+        return DestRef(state=match.group(2), history="deep" if match.group(1) else "shallow")
+    if ":" in dest:
+        via, child = dest.split(":", 1)
+        return DestRef(state=child, via=via)
+    return DestRef(state=dest)
+
+
+class MachineGraph:
+    """Indexes of one configuration (first definition wins where names repeat)."""
+
+    def __init__(self, config: MachineConfig) -> None:
+        self.config = config
+        self.states: dict[str, StateDef] = {}
+        self.index: dict[str, int] = {}
+        for i, state in enumerate(config.states):
+            if state.name not in self.states:
+                self.states[state.name] = state
+                self.index[state.name] = i
+        self.children: dict[str, list[str]] = {}
+        for state in self.states.values():
+            if state.parent is not None and state.parent in self.states and state.parent != state.name:
+                self.children.setdefault(state.parent, []).append(state.name)
+        self.regions: dict[str, tuple[str, Region]] = {}
+        self.region_of_member: dict[str, str] = {}
+        for state in self.states.values():
+            for region in state.regions or ():
+                self.regions.setdefault(region.name, (state.name, region))
+                for member in region.states:
+                    self.region_of_member.setdefault(member, region.name)
+
+    # ------------------------------------------------------------------ hierarchy
+
+    def parent_of(self, name: str) -> str | None:
+        state = self.states.get(name)
+        if state is None or state.parent is None or state.parent not in self.states:
+            return None
+        return state.parent
+
+    def ancestors(self, name: str) -> list[str]:
+        """Parents of ``name``, nearest first (stops at a cycle or an unknown parent)."""
+        seen = {name}
+        chain: list[str] = []
+        current = self.parent_of(name)
+        while current is not None and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            current = self.parent_of(current)
+        return chain
+
+    def parent_cycle(self, name: str) -> list[str] | None:
+        """The parent chain from ``name`` back to itself, when ``name`` lies on a cycle."""
+        chain = [name]
+        current = self.parent_of(name)
+        while current is not None:
+            if current == name:
+                return [*chain, name]
+            if current in chain:
+                return None
+            chain.append(current)
+            current = self.parent_of(current)
+        return None
+
+    def descendants(self, name: str) -> list[str]:
+        found: list[str] = []
+        stack = list(reversed(self.children.get(name, [])))
+        while stack:
+            child = stack.pop()
+            if child in found or child == name:
+                continue
+            found.append(child)
+            stack.extend(reversed(self.children.get(child, [])))
+        return found
+
+    def is_compound(self, name: str) -> bool:
+        return bool(self.children.get(name))
+
+    def is_within(self, name: str, ancestor: str) -> bool:
+        """``name`` is ``ancestor`` or one of its descendants."""
+        return name == ancestor or ancestor in self.ancestors(name)
+
+    def top_level(self) -> Iterator[StateDef]:
+        return (s for s in self.states.values() if s.parent is None)
+
+    def initial_state(self) -> str | None:
+        for state in self.top_level():
+            if state.type == "initial":
+                return state.name
+        return None
+
+    def is_terminal(self, name: str) -> bool:
+        state = self.states.get(name)
+        return state is not None and state.type == "terminal"
+
+    # ------------------------------------------------------------------ regions
+
+    def region_containing(self, name: str) -> str | None:
+        """The innermost region whose member is ``name`` or one of its ancestors."""
+        for candidate in [name, *self.ancestors(name)]:
+            region = self.region_of_member.get(candidate)
+            if region is not None:
+                return region
+        return None
+
+    def in_region(self, name: str, region: str) -> bool:
+        entry = self.regions.get(region)
+        if entry is None:
+            return False
+        members = set(entry[1].states)
+        return any(candidate in members for candidate in [name, *self.ancestors(name)])
+
+    # ------------------------------------------------------------------ transitions
+
+    def source_states(self, transition: TransitionDef) -> list[str]:
+        """The states a transition leaves from: ``"*"`` is every state that is neither terminal nor
+        a choice (a choice is left at once), ``"parent:exit"`` is the child ``exit``."""
+        names: list[str] = []
+        for source in transition.sources:
+            if source == "*":
+                names.extend(n for n, s in self.states.items() if s.type not in ("terminal", "choice"))
+            else:
+                names.append(source.split(":", 1)[1] if ":" in source else source)
+        return list(dict.fromkeys(names))
+
+    def outgoing(self, name: str) -> list[TransitionDef]:
+        """Transitions that can fire while ``name`` is active: its own and its ancestors'."""
+        scope = {name, *self.ancestors(name)}
+        return [t for t in self.config.transitions if scope.intersection(self.source_states(t))]
+
+    def entered(self, dest: str) -> list[str]:
+        """The states entered by ``dest``, down to the initial leaves (every region of a parallel state)."""
+        ref = parse_dest(dest)
+        if ref.state not in self.states:
+            return []
+        found: list[str] = []
+        stack = [ref.state]
+        while stack:
+            name = stack.pop()
+            if name in found or name not in self.states:
+                continue
+            found.append(name)
+            stack.extend(self.initial_children(name))
+        return found
+
+    def initial_children(self, name: str) -> list[str]:
+        """What entering ``name`` enters next: its ``initial_child``, or each region's ``initial``."""
+        state = self.states[name]
+        if state.type == "parallel":
+            return [r.initial for r in state.regions or ()]
+        if state.initial_child is not None and self.is_compound(name):
+            return [state.initial_child]
+        return []

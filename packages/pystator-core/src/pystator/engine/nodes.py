@@ -1,0 +1,176 @@
+"""The compiled machine's building blocks: one tree of state and region nodes, transitions, candidates.
+
+Regions of a parallel state are nodes of the tree too (between the parallel state and its members),
+so that the least-common-compound-ancestor rule of SCXML applies unchanged: a transition between two
+states of one region has that region as its domain and never leaves the parallel state.
+
+Everything here is built once by ``compiler.py`` and only read afterwards; the few ``cache`` fields are
+memo tables filled on first use (a pure function's results, so sharing them is safe).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pystator.engine.guards import Guard
+    from pystator.result import ActionSpec, TimerSpec, TransitionResult
+
+__all__ = ["Candidate", "CompiledTransition", "Node"]
+
+
+class Node:
+    """A state (``is_region`` False) or a region of a parallel state (``is_region`` True)."""
+
+    __slots__ = (
+        "ancestor_set",
+        "ancestors",
+        "auto",
+        "branches",
+        "children",
+        "default",
+        "definition",
+        "depth",
+        "entry_points",
+        "exit_points",
+        "final",
+        "initial",
+        "is_choice",
+        "is_compound",
+        "is_leaf",
+        "is_parallel",
+        "is_region",
+        "is_terminal",
+        "name",
+        "on_enter",
+        "on_exit",
+        "order",
+        "parent",
+        "regions",
+        "static_results",
+        "table",
+        "timers",
+        "type",
+    )
+
+    def __init__(self, name: str, type_: str, *, is_region: bool = False, definition: Any = None) -> None:
+        self.name = name
+        self.type = type_
+        self.is_region = is_region
+        self.definition = definition
+        self.parent: Node | None = None
+        self.children: tuple[Node, ...] = ()
+        self.regions: tuple[Node, ...] = ()
+        self.initial: Node | None = None
+        self.final: Node | None = None
+        self.order = 0
+        self.depth = 0
+        self.ancestors: tuple[Node, ...] = ()  # proper ancestors, innermost first (regions included)
+        self.ancestor_set: frozenset[Node] = frozenset()
+        self.on_enter: tuple[ActionSpec, ...] = ()
+        self.on_exit: tuple[ActionSpec, ...] = ()
+        self.timers: tuple[TimerSpec, ...] = ()
+        self.table: dict[str, tuple[Candidate, ...]] = {}
+        self.auto: tuple[Candidate, ...] = ()
+        self.branches: tuple[Candidate, ...] = ()
+        self.entry_points: frozenset[str] = frozenset()
+        self.exit_points: frozenset[str] = frozenset()
+        self.static_results: dict[str, TransitionResult] = {}
+        self.default: tuple[Node, ...] = (self,)  # the atoms this state rests in when entered by default
+        self.is_parallel = type_ == "parallel"
+        self.is_terminal = type_ == "terminal"
+        self.is_choice = type_ == "choice"
+        self.is_compound = False
+        self.is_leaf = True
+
+    def is_descendant_of(self, other: Node | None) -> bool:
+        """Proper descendant; every node descends from the virtual root ``None``."""
+        return other is None or other in self.ancestor_set
+
+    def __repr__(self) -> str:
+        kind = "Region" if self.is_region else "State"
+        return f"<{kind} {self.name}>"
+
+
+class CompiledTransition:
+    """One transition definition, resolved against the node tree, with its guards compiled."""
+
+    __slots__ = (
+        "actions",
+        "after_ms",
+        "auto",
+        "deep",
+        "definition",
+        "guards",
+        "history",
+        "index",
+        "info",
+        "internal",
+        "region",
+        "sources",
+        "target",
+        "timer_triggers",
+        "trigger",
+    )
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.trigger: str | None = None
+        self.after_ms: int | None = None
+        self.auto = False
+        self.internal = False
+        self.target: Node | None = None  # None: a targetless transition (stays where it is)
+        self.history: Node | None = None  # the parent of an H()/H*() target
+        self.deep = False
+        self.guards: tuple[Guard, ...] = ()
+        self.actions: tuple[ActionSpec, ...] = ()
+        self.region: Node | None = None
+        self.sources: tuple[Node, ...] = ()
+        self.timer_triggers: tuple[str, ...] = ()
+        self.definition: Any = None
+        self.info: Any = None  # the public TransitionInfo, built on first use (queries.transition_info)
+
+    @property
+    def label(self) -> str:
+        """A short description for messages: ``trigger: sources -> dest``."""
+        definition = self.definition
+        if definition is None:
+            target = self.target.name if self.target is not None else ""
+            return f"timeout: {','.join(s.name for s in self.sources)} -> {target}"
+        cause = self.trigger or (f"after {self.after_ms}ms" if self.after_ms else "auto")
+        return f"{cause}: {','.join(s.name for s in self.sources)} -> {definition.dest}"
+
+    @property
+    def targetless(self) -> bool:
+        return self.target is None and self.history is None
+
+    def __repr__(self) -> str:
+        return f"<Transition #{self.index} {self.label}>"
+
+
+class Candidate:
+    """A transition as seen from one of its source states.
+
+    ``domain`` is the node whose proper descendants the transition exits and enters (None: the whole
+    machine). ``results`` memoises, per active leaf, the result of taking this candidate when the
+    outcome depends on nothing else (no history, no further eventless step).
+    """
+
+    __slots__ = ("domain", "results", "source", "stays", "steps", "transition")
+
+    def __init__(
+        self, transition: CompiledTransition, source: Node, domain: Node | None, stays: bool
+    ) -> None:
+        self.transition = transition
+        self.source = source
+        self.domain = domain
+        self.stays = stays  # targetless, or internal back to its own source: nothing exits or enters
+        self.results: dict[Node, TransitionResult] = {}
+        self.steps: dict[Node, Any] = {}
+
+    @property
+    def guards(self) -> tuple[Guard, ...]:
+        return self.transition.guards
+
+    def __repr__(self) -> str:
+        return f"<Candidate #{self.transition.index} from {self.source.name}>"

@@ -1,0 +1,223 @@
+"""Building the node tree from state definitions: parents, regions, document order, initial states.
+
+Regions of a parallel state become region nodes between the parallel state and its members. A member
+listed in a region without a ``parent`` (or with the parallel state as parent) hangs under the region;
+a listed state whose parent is another state keeps that parent (a nested child of a region member).
+A parallel state without ``regions`` treats each child as a region of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pystator.engine.nodes import Node
+from pystator.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pystator_contracts.machine import StateDef
+
+__all__ = ["StateTree", "build_tree"]
+
+
+class StateTree:
+    """The nodes of a machine: states by name, regions by name, roots in definition order."""
+
+    __slots__ = ("regions", "roots", "states")
+
+    def __init__(self, states: dict[str, Node], regions: dict[str, Node], roots: tuple[Node, ...]) -> None:
+        self.states = states
+        self.regions = regions
+        self.roots = roots
+
+
+def build_tree(definitions: Sequence[StateDef]) -> StateTree:
+    states = _state_nodes(definitions)
+    regions, member_region = _region_nodes(definitions, states)
+    regions.update(_assign_parents(definitions, states, member_region))
+    _link_children(definitions, states, regions)
+    roots = tuple(node for node in states.values() if node.parent is None)
+    _number(roots)
+    for node in states.values():
+        _resolve_initial(node, states)
+    for region in regions.values():
+        _resolve_region_bounds(region, states)
+    return StateTree(states, regions, roots)
+
+
+def _state_nodes(definitions: Sequence[StateDef]) -> dict[str, Node]:
+    states: dict[str, Node] = {}
+    for index, definition in enumerate(definitions):
+        if definition.submachine is not None:
+            raise ConfigurationError(
+                f"states[{index}].submachine: submachines are flattened when the configuration is loaded; "
+                "build the machine with StateMachine.from_yaml / from_json / from_dict"
+            )
+        if definition.name in states:
+            raise ConfigurationError(f"states[{index}].name: duplicate state name {definition.name!r}")
+        node = states[definition.name] = Node(definition.name, definition.type, definition=definition)
+        if definition.entry_points:
+            node.entry_points = frozenset(definition.entry_points)
+        if definition.exit_points:
+            node.exit_points = frozenset(definition.exit_points)
+    return states
+
+
+def _region_nodes(
+    definitions: Sequence[StateDef], states: dict[str, Node]
+) -> tuple[dict[str, Node], dict[str, Node]]:
+    regions: dict[str, Node] = {}
+    member_region: dict[str, Node] = {}
+    for index, definition in enumerate(definitions):
+        if definition.type != "parallel":
+            if definition.regions:
+                raise ConfigurationError(
+                    f"states[{index}].regions: only a parallel state has regions ({definition.name!r} is "
+                    f"{definition.type!r})"
+                )
+            continue
+        parallel = states[definition.name]
+        for r_index, region_def in enumerate(definition.regions or ()):
+            path = f"states[{index}].regions[{r_index}]"
+            if region_def.name in regions:
+                raise ConfigurationError(f"{path}.name: duplicate region name {region_def.name!r}")
+            region = Node(region_def.name, "region", is_region=True, definition=region_def)
+            region.parent = parallel
+            regions[region_def.name] = region
+            for member in region_def.states:
+                if member not in states:
+                    raise ConfigurationError(f"{path}.states: unknown state {member!r}")
+                if member in member_region:
+                    raise ConfigurationError(
+                        f"{path}.states: state {member!r} is already in region {member_region[member].name!r}"
+                    )
+                member_region[member] = region
+    return regions, member_region
+
+
+def _assign_parents(
+    definitions: Sequence[StateDef], states: dict[str, Node], member_region: dict[str, Node]
+) -> dict[str, Node]:
+    """Set each state's parent; return the implicit regions of parallel states declared without any."""
+    implicit: dict[str, Node] = {}
+    for index, definition in enumerate(definitions):
+        node = states[definition.name]
+        declared = definition.parent
+        if declared is not None and declared not in states:
+            raise ConfigurationError(f"states[{index}].parent: unknown state {declared!r}")
+        region = member_region.get(definition.name)
+        if region is not None and (declared is None or declared == region.parent.name):  # type: ignore[union-attr]
+            node.parent = region
+            continue
+        if declared is None:
+            continue
+        parent = states[declared]
+        if parent.is_parallel and parent.definition.regions:
+            raise ConfigurationError(
+                f"states[{index}].parent: {definition.name!r} has parallel parent {declared!r} but is listed "
+                "in none of its regions"
+            )
+        if parent.is_parallel:
+            # A parallel state without declared regions: each child is a region of its own.
+            region_node = Node(definition.name, "region", is_region=True)
+            region_node.parent = parent
+            implicit[definition.name] = region_node
+            node.parent = region_node
+        else:
+            node.parent = parent
+    _check_acyclic(states)
+    return implicit
+
+
+def _check_acyclic(states: dict[str, Node]) -> None:
+    for node in states.values():
+        seen: set[str] = set()
+        current: Node | None = node
+        while current is not None:
+            if not current.is_region:
+                if current.name in seen:
+                    raise ConfigurationError(f"states: the parent chain of {node.name!r} forms a cycle")
+                seen.add(current.name)
+            current = current.parent
+
+
+def _link_children(
+    definitions: Sequence[StateDef], states: dict[str, Node], regions: dict[str, Node]
+) -> None:
+    children: dict[Node, list[Node]] = {}
+    for definition in definitions:
+        node = states[definition.name]
+        if node.parent is not None:
+            children.setdefault(node.parent, []).append(node)
+    for region in regions.values():
+        members = children.get(region, [])
+        listed = list(getattr(region.definition, "states", ()) or ())
+        members.sort(key=lambda n: listed.index(n.name) if n.name in listed else len(listed))
+        region.children = tuple(members)
+    for parent, kids in children.items():
+        if not parent.is_region:
+            parent.children = tuple(kids)
+    for node in states.values():
+        if node.is_parallel:
+            node.regions = tuple(r for r in regions.values() if r.parent is node)
+            node.children = node.regions
+            if not node.regions:
+                raise ConfigurationError(f"state {node.name!r}: a parallel state needs at least one region")
+        node.is_leaf = not node.children
+        node.is_compound = bool(node.children) and not node.is_parallel
+
+
+def _number(roots: tuple[Node, ...]) -> None:
+    """Document order (pre-order), depth and ancestor paths."""
+    counter = 0
+    stack: list[Node] = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        counter += 1
+        node.order = counter
+        if node.parent is not None:
+            node.ancestors = (node.parent, *node.parent.ancestors)
+            node.depth = node.parent.depth + 1
+        node.ancestor_set = frozenset(node.ancestors)
+        stack.extend(reversed(node.children))
+
+
+def _resolve_initial(node: Node, states: dict[str, Node]) -> None:
+    if not node.is_compound:
+        if node.definition.initial_child is not None and not node.is_parallel:
+            raise ConfigurationError(
+                f"state {node.name!r}: initial_child {node.definition.initial_child!r} given but the state "
+                "has no children"
+            )
+        return
+    wanted = node.definition.initial_child
+    if wanted is None:
+        node.initial = node.children[0]
+        return
+    child = states.get(wanted)
+    if child is None or child.parent is not node:
+        raise ConfigurationError(f"state {node.name!r}: initial_child {wanted!r} is not a child of it")
+    node.initial = child
+
+
+def _resolve_region_bounds(region: Node, states: dict[str, Node]) -> None:
+    definition = region.definition
+    if definition is None:  # implicit region: its one child
+        region.initial = region.children[0]
+        return
+    for key in ("initial", "final"):
+        name = getattr(definition, key)
+        if name is None:
+            continue
+        node = states.get(name)
+        if node is None or region not in node.ancestor_set:
+            raise ConfigurationError(
+                f"region {region.name!r}: {key} state {name!r} is not a state of the region"
+            )
+        if key == "initial" and node.parent is not region:
+            raise ConfigurationError(
+                f"region {region.name!r}: initial state {name!r} must be a top-level member of the region"
+            )
+        setattr(region, key, node)
+    if not region.children:
+        raise ConfigurationError(f"region {region.name!r}: it has no states")
