@@ -284,7 +284,9 @@ class CeleryScheduler:
         return runtime
 
     async def _fire(self, store: RedisTimerStore, task_id: str, hop: int) -> None:
-        outcome = await store.claim_one(task_id, hop, lease_ms=self._lease_ms, owner=self._owner)
+        outcome = await store.claim_one(
+            task_id, hop, lease_ms=self._lease_ms, owner=self._owner, retention_s=self._retention_s
+        )
         if outcome.outcome == "drop":
             logger.debug("timer %s message (hop %d) dropped: %s", task_id, hop, outcome.reason)
             return

@@ -219,10 +219,18 @@ class RedisScheduler:
             limit = min(self._batch_size, room)
             try:
                 batch = await self._store.claim_due(
-                    handlers, limit=limit, lease_ms=self._lease_ms, owner=self._owner
+                    handlers,
+                    limit=limit,
+                    lease_ms=self._lease_ms,
+                    owner=self._owner,
+                    retention_s=self._retention_s,
                 )
             except (RedisError, OSError) as exc:
                 logger.warning("claiming due timers failed, retrying: %s", exc)
+                await self._sleep(self._poll_interval_s)
+                continue
+            except Exception:  # never let the poller die: log, back off, keep polling
+                logger.exception("claiming due timers failed unexpectedly, retrying")
                 await self._sleep(self._poll_interval_s)
                 continue
             for claimed in batch.claimed:

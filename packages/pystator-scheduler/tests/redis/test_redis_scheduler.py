@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from pystator.errors import SchedulerError
 from pystator.scheduler import RetryPolicy, ScheduledTask, Scheduler, TaskStatus
 from pystator_scheduler.redis import RedisScheduler
 
@@ -251,10 +252,14 @@ async def test_a_lost_lease_is_reported_and_not_acknowledged(redis_url: str, red
     try:
         async with RedisScheduler(redis_url, prefix=redis_prefix, fire=False) as producer:
             task_id = await producer.schedule(0, "h", "e", "tick")
-        stalled = (await store.claim_due(["h"], limit=10, lease_ms=100, owner="stalled")).claimed
+        stalled = (
+            await store.claim_due(["h"], limit=10, lease_ms=100, owner="stalled", retention_s=60)
+        ).claimed
         assert [c.task.task_id for c in stalled] == [task_id]
         await asyncio.sleep(0.15)  # the stalled owner's lease runs out
-        taken = (await store.claim_due(["h"], limit=10, lease_ms=10_000, owner="healthy")).claimed
+        taken = (
+            await store.claim_due(["h"], limit=10, lease_ms=10_000, owner="healthy", retention_s=60)
+        ).claimed
         assert [c.task.attempts for c in taken] == [2]
         assert await store.ack(stalled[0], 60) is False
         assert await store.extend({task_id: stalled[0].token}, 10_000) == 0
@@ -369,3 +374,24 @@ def test_a_program_that_never_closes_the_scheduler_still_exits(redis_url: str, r
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
         )
         assert out.stdout.strip() == "exited", out.stderr
+
+
+async def test_an_unreadable_record_fails_alone(
+    redis_url: str, redis_prefix: str, redis_client: aioredis.Redis
+) -> None:
+    fired: list[str] = []
+    async with RedisScheduler(redis_url, prefix=redis_prefix, fire=False) as producer:
+        broken = await producer.schedule(0, "h", "e", "tick", task_id="broken")
+        healthy = [await producer.schedule(0, "h", "e", "tick", task_id=f"ok{i}") for i in range(3)]
+    await redis_client.set(redis_prefix + "b:" + broken, "{not json")
+    async with RedisScheduler(redis_url, prefix=redis_prefix) as scheduler:
+        scheduler.register_handler("h", lambda t: fired.append(t.task_id))
+        await eventually(lambda: _true(sorted(fired) == healthy), "the readable timers to fire")
+
+        async def failed() -> bool:
+            return await redis_client.hget(redis_prefix + "t:" + broken, "status") == "failed"
+
+        await eventually(failed, "the broken one to fail")
+        assert (await scheduler.metrics()).in_flight == 0
+        with pytest.raises(SchedulerError, match="unreadable record"):
+            await scheduler.get_task(broken)
