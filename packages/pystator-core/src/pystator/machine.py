@@ -36,6 +36,7 @@ from pystator.result import TimerSpec, TransitionResult
 
 if TYPE_CHECKING:
     from pystator.hooks import TransitionObserver
+    from pystator.orchestrator import Orchestrator
     from pystator.session import EntitySession
     from pystator_contracts.machine import MachineConfig, StateDef
 
@@ -180,6 +181,14 @@ class StateMachine:
         _carry_over(self._binding.registry, registry)
         self._binding.registry = registry
         return self
+
+    def orchestrate(self, state_store: Any, **options: Any) -> Orchestrator:
+        """An ``Orchestrator`` for this machine on ``state_store``, with the machine's bound guard
+        and action registries; ``options`` are the Orchestrator's other arguments (``scheduler``,
+        ``context_validator``, ``hooks``, ``use_initial_state_when_missing``, ...)."""
+        from pystator.orchestrator import Orchestrator
+
+        return Orchestrator(self, state_store, self.guard_registry, self.action_registry, **options)
 
     def bind_actions(self, registry: ActionRegistry) -> StateMachine:
         """Use ``registry`` as ``machine.action_registry`` (actions already registered on the

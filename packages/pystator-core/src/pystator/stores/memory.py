@@ -1,0 +1,347 @@
+"""``InMemoryStateStore``: every store capability in process memory, thread-safe, nothing durable.
+
+Values are kept as JSON text, exactly as the durable backends keep them: what you read back is a
+fresh copy, a context that is not JSON is refused at write time, and the store behaves like the
+others in every test of the conformance suite. The async twins run the sync methods inline: there
+is no I/O to wait for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pystator.errors import EntityNotFoundError
+from pystator.stores import codec
+from pystator.stores.checks import (
+    check_entity_id,
+    check_limit,
+    check_state_write,
+    machine_conflict,
+    stale_version,
+    transition_not_found,
+)
+from pystator.stores.records import (
+    ActionOutcome,
+    ActionsStatus,
+    CommitResult,
+    EntityPage,
+    EntityRecord,
+    TransitionCommit,
+    TransitionRecord,
+)
+from pystator.stores.twins import AsyncTwins
+
+__all__ = ["InMemoryStateStore"]
+
+_EMPTY_OBJECT = "{}"
+_EMPTY_LIST = "[]"
+_STATUS_TEXT = {status: status.value for status in ActionsStatus}
+
+
+@dataclass(slots=True)
+class _EntityRow:
+    machine: str
+    state: str
+    version: int
+    context: str
+    metadata: str
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class _HistoryRow:
+    machine: str
+    version: int
+    from_state: str | None
+    to_state: str
+    trigger: str
+    timestamp: datetime
+    event_id: str | None
+    idempotency_key: str | None
+    context_changes: str
+    actions: str
+    actions_status: str
+    action_outcomes: str
+    metadata: str
+
+
+def _json_object(value: Mapping[str, Any] | None, field: str) -> str:
+    return codec.encode_json(codec.plain(value), field=field) if value else _EMPTY_OBJECT
+
+
+class InMemoryStateStore(AsyncTwins):
+    """All store protocols in memory (``FullStateStore``); one lock makes every write atomic."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = codec.utc_now) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entities: dict[str, _EntityRow] = {}
+        self._history: dict[str, dict[int, _HistoryRow]] = {}
+        self._idempotency: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, int], None] = {}
+
+    def __repr__(self) -> str:
+        return f"InMemoryStateStore(entities={len(self._entities)})"
+
+    # ------------------------------------------------------------------ reading rows
+
+    @staticmethod
+    def _record(entity_id: str, row: _EntityRow) -> EntityRecord:
+        # Only the JSON columns can hold something unreadable; the others are typed by construction.
+        return EntityRecord(
+            entity_id,
+            row.machine,
+            row.state,
+            row.version,
+            codec.decode_object(row.context, entity_id=entity_id, column="context"),
+            row.updated_at,
+            codec.decode_object(row.metadata, entity_id=entity_id, column="metadata"),
+        )
+
+    def _transition(self, entity_id: str, row: _HistoryRow) -> TransitionRecord:
+        return codec.transition_from_columns(
+            entity_id,
+            machine=row.machine,
+            version=row.version,
+            from_state=row.from_state,
+            to_state=row.to_state,
+            trigger=row.trigger,
+            timestamp=row.timestamp,
+            event_id=row.event_id,
+            idempotency_key=row.idempotency_key,
+            context_changes=row.context_changes,
+            actions=row.actions,
+            actions_status=row.actions_status,
+            action_outcomes=row.action_outcomes,
+            metadata=row.metadata,
+        )
+
+    # ------------------------------------------------------------------ StateStore and twins
+
+    def get_state(self, entity_id: str) -> str | None:
+        with self._lock:
+            row = self._entities.get(entity_id)
+            return None if row is None else row.state
+
+    def set_state(self, entity_id: str, state: str, *, metadata: Mapping[str, Any] | None = None) -> None:
+        self.set_state_versioned(entity_id, state, metadata=metadata)
+
+    def get_context(self, entity_id: str) -> dict[str, Any]:
+        with self._lock:
+            row = self._entities.get(entity_id)
+            text = None if row is None else row.context
+        return {} if text is None else codec.decode_object(text, entity_id=entity_id, column="context")
+
+    def set_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
+        check_entity_id(entity_id)
+        encoded = codec.encode_json(dict(ctx), field="context")
+        with self._lock:
+            row = self._entities.get(entity_id)
+            if row is None:
+                raise EntityNotFoundError(f"entity {entity_id!r} is not stored", entity_id=entity_id)
+            row.context = encoded
+            row.updated_at = codec.as_utc(self._clock())
+
+    def get_state_versioned(self, entity_id: str) -> tuple[str | None, int]:
+        with self._lock:
+            row = self._entities.get(entity_id)
+            return (None, 0) if row is None else (row.state, row.version)
+
+    def set_state_versioned(
+        self,
+        entity_id: str,
+        state: str,
+        *,
+        expected_version: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        check_state_write(entity_id, state, expected_version)
+        encoded = _json_object(metadata, "metadata")
+        with self._lock:
+            return self._write_state(entity_id, state, expected_version, encoded, codec.as_utc(self._clock()))
+
+    def _write_state(
+        self, entity_id: str, state: str, expected: int | None, metadata: str, now: datetime
+    ) -> int:
+        row = self._entities.get(entity_id)
+        actual = 0 if row is None else row.version
+        if expected is not None and expected != actual:
+            raise stale_version(entity_id, expected, actual)
+        if row is None:
+            self._entities[entity_id] = _EntityRow("", state, 1, _EMPTY_OBJECT, metadata, now)
+            return 1
+        row.state, row.version, row.metadata, row.updated_at = state, row.version + 1, metadata, now
+        return row.version
+
+    # ------------------------------------------------------------------ batch
+
+    def get_states(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        with self._lock:
+            return {eid: row.state for eid in entity_ids if (row := self._entities.get(eid)) is not None}
+
+    def load_entities(self, entity_ids: Iterable[str]) -> dict[str, EntityRecord]:
+        with self._lock:
+            rows = {eid: row for eid in entity_ids if (row := self._entities.get(eid)) is not None}
+            return {eid: self._record(eid, row) for eid, row in rows.items()}
+
+    def set_states(
+        self, states: Mapping[str, str], *, metadata: Mapping[str, Any] | None = None
+    ) -> dict[str, int]:
+        for entity_id, state in states.items():
+            check_state_write(entity_id, state, None)
+        encoded = _json_object(metadata, "metadata")
+        with self._lock:
+            now = codec.as_utc(self._clock())
+            return {eid: self._write_state(eid, state, None, encoded, now) for eid, state in states.items()}
+
+    # ------------------------------------------------------------------ queries
+
+    def list_entities(
+        self, machine: str, *, state: str | None = None, limit: int = 100, after: str | None = None
+    ) -> EntityPage:
+        check_limit(limit)
+        with self._lock:
+            ids = sorted(
+                eid
+                for eid, row in self._entities.items()
+                if row.machine == machine
+                and (state is None or row.state == state)
+                and (after is None or eid > after)
+            )
+            page = [self._record(eid, self._entities[eid]) for eid in ids[:limit]]
+        return EntityPage(tuple(page), page[-1].entity_id if len(ids) > limit else None)
+
+    def count_by_state(self, machine: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self._lock:
+            for row in self._entities.values():
+                if row.machine == machine:
+                    counts[row.state] = counts.get(row.state, 0) + 1
+        return counts
+
+    # ------------------------------------------------------------------ audit
+
+    def history(self, entity_id: str, *, after_version: int = 0, limit: int = 100) -> list[TransitionRecord]:
+        check_limit(limit)
+        with self._lock:
+            rows = [r for v, r in self._history.get(entity_id, {}).items() if v > after_version][:limit]
+            return [self._transition(entity_id, row) for row in rows]
+
+    def get_transition(self, entity_id: str, version: int) -> TransitionRecord | None:
+        with self._lock:
+            row = self._history.get(entity_id, {}).get(version)
+            return None if row is None else self._transition(entity_id, row)
+
+    # ------------------------------------------------------------------ transactional
+
+    def load_entity(self, entity_id: str) -> EntityRecord | None:
+        with self._lock:
+            row = self._entities.get(entity_id)
+            return None if row is None else self._record(entity_id, row)
+
+    def commit_transition(self, commit: TransitionCommit) -> CommitResult:
+        entity_id = commit.entity_id
+        context = codec.encode_json(codec.plain(commit.context), field="context")
+        metadata = _json_object(commit.metadata, "metadata")
+        changes = _json_object(commit.context_changes, "context_changes")
+        if commit.actions:
+            actions, status = codec.encode_actions(commit.actions), ActionsStatus.PENDING
+        else:
+            actions, status = _EMPTY_LIST, ActionsStatus.DONE
+        now = codec.as_utc(commit.timestamp or self._clock())
+        with self._lock:
+            duplicate = self._duplicate(commit)
+            if duplicate is not None:
+                return duplicate
+            row = self._entities.get(entity_id)
+            self._check_commit(commit, row)
+            version = 1 if row is None else row.version + 1
+            history_row = _HistoryRow(
+                commit.machine,
+                version,
+                commit.from_state,
+                commit.to_state,
+                commit.trigger,
+                now,
+                commit.event_id,
+                commit.idempotency_key,
+                changes,
+                actions,
+                _STATUS_TEXT[status],
+                _EMPTY_LIST,
+                metadata,
+            )
+            if row is None:
+                row = _EntityRow(commit.machine, commit.to_state, 1, context, metadata, now)
+                self._entities[entity_id] = row
+            else:
+                row.machine, row.state, row.version = commit.machine, commit.to_state, version
+                row.context, row.metadata, row.updated_at = context, metadata, now
+            self._history.setdefault(entity_id, {})[version] = history_row
+            if commit.idempotency_key is not None:
+                self._idempotency[(entity_id, commit.idempotency_key)] = version
+            if commit.actions:
+                self._pending[(entity_id, version)] = None
+        return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
+
+    def _duplicate(self, commit: TransitionCommit) -> CommitResult | None:
+        if commit.idempotency_key is None:
+            return None
+        version = self._idempotency.get((commit.entity_id, commit.idempotency_key))
+        if version is None:
+            return None
+        entity_id = commit.entity_id
+        first = self._transition(entity_id, self._history[entity_id][version])
+        return CommitResult(self._record(entity_id, self._entities[entity_id]), first, duplicate=True)
+
+    @staticmethod
+    def _check_commit(commit: TransitionCommit, row: _EntityRow | None) -> None:
+        if row is not None and row.machine not in ("", commit.machine):
+            raise machine_conflict(commit.entity_id, row.machine, commit.machine)
+        actual = 0 if row is None else row.version
+        if (commit.expected_version or 0) != actual:
+            raise stale_version(commit.entity_id, commit.expected_version or 0, actual)
+
+    def mark_actions(
+        self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+    ) -> TransitionRecord:
+        encoded = codec.encode_outcomes(list(outcomes))
+        status = ActionsStatus.from_outcomes(outcomes)
+        with self._lock:
+            row = self._history.get(entity_id, {}).get(version)
+            if row is None:
+                raise transition_not_found(entity_id, version)
+            row.action_outcomes, row.actions_status = encoded, status.value
+            self._pending.pop((entity_id, version), None)
+            return self._transition(entity_id, row)
+
+    def pending_action_records(
+        self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
+    ) -> list[TransitionRecord]:
+        check_limit(limit)
+        with self._lock:
+            rows = [(eid, self._history[eid][version]) for eid, version in self._pending]
+            rows = [
+                (eid, row)
+                for eid, row in rows
+                if (machine is None or row.machine == machine) and (before is None or row.timestamp < before)
+            ]
+            rows.sort(key=lambda item: item[1].timestamp)
+            return [self._transition(eid, row) for eid, row in rows[:limit]]
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Nothing to release; present so that every store can be closed the same way."""
+
+    def clear(self) -> None:
+        """Forget every entity and all history."""
+        with self._lock:
+            self._entities.clear()
+            self._history.clear()
+            self._idempotency.clear()
+            self._pending.clear()

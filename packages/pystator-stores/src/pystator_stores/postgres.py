@@ -1,0 +1,529 @@
+"""``PostgresStateStore``: asyncpg pools, one round trip per committed transition.
+
+A transition commit is a single SQL statement (data-modifying CTEs): it looks up the idempotency
+key, compare-and-sets the version (``UPDATE ... SET version = version + 1 WHERE entity_id = $1 AND
+version = $3``, or an ``INSERT ... ON CONFLICT DO NOTHING`` for a new entity), and appends the
+history row, all in the statement's own transaction. A conflict or a repeated key writes nothing.
+
+Async-native: the ``a``-prefixed methods run on the caller's event loop with a pool opened for that
+loop. The sync methods run the same coroutines on a private event-loop thread (with its own pool),
+so they may be called from any thread, including one that runs an event loop. Call ``close()`` (sync
+side) and ``await aclose()`` (in each loop you used) when done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pystator.errors import EntityNotFoundError, StoreError
+from pystator.stores import codec
+from pystator.stores.checks import (
+    check_entity_id,
+    check_limit,
+    check_state_write,
+    machine_conflict,
+    stale_version,
+    transition_not_found,
+)
+from pystator.stores.records import (
+    ActionOutcome,
+    ActionsStatus,
+    CommitResult,
+    EntityPage,
+    EntityRecord,
+    TransitionCommit,
+    TransitionRecord,
+)
+from pystator_stores._asyncpg import asyncpg
+from pystator_stores._loops import LoopThread, PerLoop
+from pystator_stores._sync_twins import SyncTwins
+from pystator_stores.migrations.postgres import postgres_upgrade
+from pystator_stores.migrations.registry import select
+
+__all__ = ["PostgresStateStore"]
+
+T = TypeVar("T")
+
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+_ENTITY_COLUMNS = "entity_id, machine, state, version, context, updated_at, metadata"
+_TRANSITION_COLUMNS = (
+    "entity_id, machine, version, from_state, to_state, trigger, occurred_at, event_id, idempotency_key, "
+    "context_changes, actions, actions_status, action_outcomes, metadata"
+)
+
+_COMMIT = """
+WITH dup AS (
+    SELECT version FROM pystator_transitions
+     WHERE $9::text IS NOT NULL AND entity_id = $1 AND idempotency_key = $9
+),
+cur AS (
+    SELECT machine, version FROM pystator_entities WHERE entity_id = $1
+),
+upd AS (
+    UPDATE pystator_entities
+       SET machine = $2, state = $5, version = version + 1, context = $6::jsonb, metadata = $7::jsonb,
+           updated_at = $8
+     WHERE entity_id = $1 AND version = $3 AND $3 > 0 AND machine IN ('', $2)
+       AND NOT EXISTS (SELECT 1 FROM dup)
+    RETURNING version
+),
+ins AS (
+    INSERT INTO pystator_entities (entity_id, machine, state, version, context, metadata,
+                                   created_at, updated_at)
+    SELECT $1, $2, $5, 1, $6::jsonb, $7::jsonb, $8, $8
+     WHERE $3 = 0 AND NOT EXISTS (SELECT 1 FROM dup)
+    ON CONFLICT (entity_id) DO NOTHING
+    RETURNING version
+),
+applied AS (
+    SELECT version FROM upd UNION ALL SELECT version FROM ins
+),
+hist AS (
+    INSERT INTO pystator_transitions (entity_id, version, machine, from_state, to_state, trigger, occurred_at,
+                                      event_id, idempotency_key, context_changes, actions, actions_status,
+                                      action_outcomes, metadata)
+    SELECT $1, version, $2, $4, $5, $10, $8, $11, $9, $12::jsonb, $13::jsonb, $14, '[]'::jsonb, $7::jsonb
+      FROM applied
+    RETURNING version
+)
+SELECT (SELECT version FROM hist) AS applied_version,
+       (SELECT version FROM dup) AS duplicate_version,
+       (SELECT machine FROM cur) AS current_machine,
+       (SELECT version FROM cur) AS current_version
+"""
+
+_WRITE_STATE = """
+WITH cur AS (
+    SELECT version FROM pystator_entities WHERE entity_id = $1
+),
+upd AS (
+    UPDATE pystator_entities SET state = $2, version = version + 1, metadata = $4::jsonb, updated_at = $5
+     WHERE entity_id = $1 AND ($3::bigint IS NULL OR (version = $3 AND $3 > 0))
+    RETURNING version
+),
+ins AS (
+    INSERT INTO pystator_entities (entity_id, machine, state, version, context, metadata,
+                                   created_at, updated_at)
+    SELECT $1, '', $2, 1, '{}'::jsonb, $4::jsonb, $5, $5
+     WHERE ($3::bigint IS NULL OR $3 = 0) AND NOT EXISTS (SELECT 1 FROM cur)
+    ON CONFLICT (entity_id) DO NOTHING
+    RETURNING version
+)
+SELECT (SELECT version FROM upd) AS updated, (SELECT version FROM ins) AS inserted,
+       (SELECT version FROM cur) AS current_version
+"""
+
+
+def _entity(row: Mapping[str, Any]) -> EntityRecord:
+    return codec.entity_from_columns(
+        row["entity_id"],
+        machine=row["machine"],
+        state=row["state"],
+        version=row["version"],
+        context=row["context"],
+        updated_at=row["updated_at"],
+        metadata=row["metadata"],
+    )
+
+
+def _transition(row: Mapping[str, Any]) -> TransitionRecord:
+    return codec.transition_from_columns(
+        row["entity_id"],
+        machine=row["machine"],
+        version=row["version"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        trigger=row["trigger"],
+        timestamp=row["occurred_at"],
+        event_id=row["event_id"],
+        idempotency_key=row["idempotency_key"],
+        context_changes=row["context_changes"],
+        actions=row["actions"],
+        actions_status=row["actions_status"],
+        action_outcomes=row["action_outcomes"],
+        metadata=row["metadata"],
+    )
+
+
+class PostgresStateStore(SyncTwins):
+    """Every store protocol (``FullStateStore``) on PostgreSQL.
+
+    ``dsn`` is a ``postgresql://`` URL. With ``migrate`` (the default) the ``stores`` schema is created
+    or upgraded when the first pool opens; set it to False where ``pystator db upgrade`` runs at deploy.
+    ``min_size``/``max_size`` size each pool; other keyword arguments go to ``asyncpg.create_pool``.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        clock: Callable[[], datetime] = codec.utc_now,
+        migrate: bool = True,
+        command_timeout: float | None = 60.0,
+        **pool_options: Any,
+    ) -> None:
+        self.dsn = dsn
+        self._clock = clock
+        self._migrate = migrate
+        self._pool_options: dict[str, Any] = {
+            "min_size": min_size,
+            "max_size": max_size,
+            "command_timeout": command_timeout,
+            "reset": _keep_session,
+            **pool_options,
+        }
+        self._pools: PerLoop[asyncpg.Pool] = PerLoop(self._open_pool)
+        self._loop_thread = LoopThread("pystator-postgres")
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"PostgresStateStore({_redacted(self.dsn)!r})"
+
+    # ------------------------------------------------------------------ pools, errors, sync bridge
+
+    async def _open_pool(self) -> asyncpg.Pool:
+        if self._closed:
+            raise StoreError(f"{self!r} is closed")
+        try:
+            pool = await asyncpg.create_pool(self.dsn, **self._pool_options)
+            if self._migrate:
+                async with pool.acquire() as conn:
+                    await postgres_upgrade(conn, select(["stores"]))
+                self._migrate = False
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
+        return pool
+
+    async def _pool(self) -> asyncpg.Pool:
+        return await self._pools.get()
+
+    def _store_error(self, exc: BaseException) -> StoreError:
+        """A driver error as a ``StoreError`` that says what to do (and never shows the password)."""
+        if isinstance(exc, asyncpg.UndefinedTableError):
+            return StoreError(
+                f"PostgreSQL: the store's tables are missing ({exc}); run `pystator db upgrade` "
+                "or open the store with migrate=True"
+            )
+        if isinstance(exc, asyncpg.PostgresError):
+            return StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}")
+        return StoreError(f"PostgreSQL at {_redacted(self.dsn)}: {type(exc).__name__}: {exc}")
+
+    def _run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop_thread.run(coro)
+
+    async def _fetchrow(self, sql: str, *args: Any) -> Any:
+        pool = await self._pool()
+        try:
+            return await pool.fetchrow(sql, *args)
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Any]:
+        pool = await self._pool()
+        try:
+            return list(await pool.fetch(sql, *args))
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
+
+    # ------------------------------------------------------------------ plain state and context
+
+    async def aget_state(self, entity_id: str) -> str | None:
+        row = await self._fetchrow("SELECT state FROM pystator_entities WHERE entity_id = $1", entity_id)
+        return None if row is None else str(row["state"])
+
+    async def aset_state(
+        self, entity_id: str, state: str, *, metadata: Mapping[str, Any] | None = None
+    ) -> None:
+        await self.aset_state_versioned(entity_id, state, metadata=metadata)
+
+    async def aget_context(self, entity_id: str) -> dict[str, Any]:
+        row = await self._fetchrow("SELECT context FROM pystator_entities WHERE entity_id = $1", entity_id)
+        return (
+            {} if row is None else codec.decode_object(row["context"], entity_id=entity_id, column="context")
+        )
+
+    async def aset_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
+        check_entity_id(entity_id)
+        encoded = codec.encode_json(codec.plain(ctx), field="context")
+        row = await self._fetchrow(
+            "UPDATE pystator_entities SET context = $2::jsonb, updated_at = $3 WHERE entity_id = $1 "
+            "RETURNING version",
+            entity_id,
+            encoded,
+            self._clock(),
+        )
+        if row is None:
+            raise EntityNotFoundError(f"entity {entity_id!r} is not stored", entity_id=entity_id)
+
+    async def aget_state_versioned(self, entity_id: str) -> tuple[str | None, int]:
+        row = await self._fetchrow(
+            "SELECT state, version FROM pystator_entities WHERE entity_id = $1", entity_id
+        )
+        return (None, 0) if row is None else (str(row["state"]), int(row["version"]))
+
+    async def aset_state_versioned(
+        self,
+        entity_id: str,
+        state: str,
+        *,
+        expected_version: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        check_state_write(entity_id, state, expected_version)
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
+        pool = await self._pool()
+        try:
+            return await self._write_state(
+                pool, entity_id, state, expected=expected_version, metadata=encoded, now=self._clock()
+            )
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
+
+    @staticmethod
+    async def _write_state(
+        conn: Any, entity_id: str, state: str, *, expected: int | None, metadata: str, now: datetime
+    ) -> int:
+        row = await conn.fetchrow(_WRITE_STATE, entity_id, state, expected, metadata, now)
+        version = row["updated"] or row["inserted"]
+        if version is not None:
+            return int(version)
+        if expected is None:  # an unconditional create lost a race with a concurrent create
+            return await PostgresStateStore._write_state(
+                conn, entity_id, state, expected=expected, metadata=metadata, now=now
+            )
+        current = row["current_version"]
+        raise stale_version(entity_id, expected, None if current == expected else int(current or 0))
+
+    # ------------------------------------------------------------------ batch
+
+    async def aget_states(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        rows = await self._fetch(
+            "SELECT entity_id, state FROM pystator_entities WHERE entity_id = ANY($1::text[])",
+            list(entity_ids),
+        )
+        return {str(row["entity_id"]): str(row["state"]) for row in rows}
+
+    async def aload_entities(self, entity_ids: Iterable[str]) -> dict[str, EntityRecord]:
+        rows = await self._fetch(
+            f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = ANY($1::text[])",
+            list(entity_ids),
+        )
+        return {str(row["entity_id"]): _entity(row) for row in rows}
+
+    async def aset_states(
+        self, states: Mapping[str, str], *, metadata: Mapping[str, Any] | None = None
+    ) -> dict[str, int]:
+        for entity_id, state in states.items():
+            check_state_write(entity_id, state, None)
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
+        now = self._clock()
+        pool = await self._pool()
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                return {
+                    eid: await self._write_state(conn, eid, state, expected=None, metadata=encoded, now=now)
+                    for eid, state in states.items()
+                }
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
+
+    # ------------------------------------------------------------------ queries
+
+    async def alist_entities(
+        self, machine: str, *, state: str | None = None, limit: int = 100, after: str | None = None
+    ) -> EntityPage:
+        check_limit(limit)
+        rows = await self._fetch(
+            f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities "
+            "WHERE machine = $1 AND ($2::text IS NULL OR state = $2) "
+            "AND ($3::text IS NULL OR entity_id > $3) "
+            "ORDER BY entity_id LIMIT $4",
+            machine,
+            state,
+            after,
+            limit + 1,
+        )
+        items = tuple(_entity(row) for row in rows[:limit])
+        return EntityPage(items, items[-1].entity_id if len(rows) > limit else None)
+
+    async def acount_by_state(self, machine: str) -> dict[str, int]:
+        rows = await self._fetch(
+            "SELECT state, COUNT(*) AS n FROM pystator_entities WHERE machine = $1 GROUP BY state", machine
+        )
+        return {str(row["state"]): int(row["n"]) for row in rows}
+
+    # ------------------------------------------------------------------ audit
+
+    async def ahistory(
+        self, entity_id: str, *, after_version: int = 0, limit: int = 100
+    ) -> list[TransitionRecord]:
+        check_limit(limit)
+        rows = await self._fetch(
+            f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = $1 AND version > $2 "
+            "ORDER BY version LIMIT $3",
+            entity_id,
+            after_version,
+            limit,
+        )
+        return [_transition(row) for row in rows]
+
+    async def aget_transition(self, entity_id: str, version: int) -> TransitionRecord | None:
+        row = await self._fetchrow(
+            f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = $1 AND version = $2",
+            entity_id,
+            version,
+        )
+        return None if row is None else _transition(row)
+
+    # ------------------------------------------------------------------ transactional
+
+    async def aload_entity(self, entity_id: str) -> EntityRecord | None:
+        row = await self._fetchrow(
+            f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = $1", entity_id
+        )
+        return None if row is None else _entity(row)
+
+    async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
+        context = codec.encode_json(codec.plain(commit.context), field="context")
+        metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+        changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
+        actions = codec.encode_actions(commit.actions)
+        status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+        now = commit.timestamp or self._clock()
+        expected = commit.expected_version or 0
+        args = (
+            commit.entity_id,
+            commit.machine,
+            expected,
+            commit.from_state,
+            commit.to_state,
+            context,
+            metadata,
+            now,
+            commit.idempotency_key,
+            commit.trigger,
+            commit.event_id,
+            changes,
+            actions,
+            status.value,
+        )
+        try:
+            row = await self._fetchrow(_COMMIT, *args)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
+                raise
+            # A concurrent commit with the same idempotency key won; this run now finds it.
+            row = await self._fetchrow(_COMMIT, *args)
+        if row["applied_version"] is not None:
+            version = int(row["applied_version"])
+            return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
+        if row["duplicate_version"] is not None:
+            return await self._duplicate(commit.entity_id, int(row["duplicate_version"]))
+        current_machine, current = row["current_machine"], row["current_version"]
+        if current_machine is not None and current_machine not in ("", commit.machine):
+            raise machine_conflict(commit.entity_id, str(current_machine), commit.machine)
+        actual = 0 if current is None and expected > 0 else current
+        raise stale_version(commit.entity_id, expected, None if actual in (None, expected) else int(actual))
+
+    async def _duplicate(self, entity_id: str, version: int) -> CommitResult:
+        first = await self.aget_transition(entity_id, version)
+        current = await self.aload_entity(entity_id)
+        if first is None or current is None:
+            raise StoreError(
+                f"entity {entity_id!r}: the first commit of this idempotency key vanished",
+                context={"entity_id": entity_id, "version": version},
+            )
+        return CommitResult(current, first, duplicate=True)
+
+    async def amark_actions(
+        self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+    ) -> TransitionRecord:
+        encoded = codec.encode_outcomes(list(outcomes))
+        status = ActionsStatus.from_outcomes(outcomes)
+        row = await self._fetchrow(
+            "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
+            f"WHERE entity_id = $1 AND version = $2 RETURNING {_TRANSITION_COLUMNS}",
+            entity_id,
+            version,
+            encoded,
+            status.value,
+        )
+        if row is None:
+            raise transition_not_found(entity_id, version)
+        return _transition(row)
+
+    async def apending_action_records(
+        self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
+    ) -> list[TransitionRecord]:
+        check_limit(limit)
+        rows = await self._fetch(
+            f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE actions_status = 'pending' "
+            "AND ($1::text IS NULL OR machine = $1) AND ($2::timestamptz IS NULL OR occurred_at < $2) "
+            "ORDER BY occurred_at, entity_id, version LIMIT $3",
+            machine,
+            before,
+            limit,
+        )
+        return [_transition(row) for row in rows]
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def aclose(self) -> None:
+        """Close the pool of the running loop, the private loop's pool and thread, and any other pool."""
+        self._closed = True
+        current = asyncio.get_running_loop()
+        mine = self._pools.take(current)
+        if mine is not None:
+            await _close_pool_future(mine)
+        await asyncio.to_thread(self.close)
+
+    def close(self) -> None:
+        """Close the sync side (private loop, its pool); pools of other loops are terminated."""
+        self._closed = True
+        if self._loop_thread.started:
+            private = self._pools.take(self._loop_thread.loop)
+            if private is not None:
+                self._loop_thread.run(_close_pool_future(private))
+        for future in self._pools.take_all().values():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                future.result().terminate()
+        self._loop_thread.stop()
+
+    def __enter__(self) -> PostgresStateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _keep_session(conn: Any) -> None:
+    """Release a connection to the pool without asyncpg's default reset query.
+
+    The default (``RESET ALL``, ``UNLISTEN *``, ...) costs one more round trip on every release; this
+    store sets no session state (asyncpg still rolls back a transaction left open), so there is
+    nothing to reset.
+    """
+
+
+async def _close_pool_future(future: asyncio.Future[Any]) -> None:
+    try:
+        pool = await future
+    except Exception:
+        return
+    await pool.close()
+
+
+def _redacted(dsn: str) -> str:
+    """The DSN without its password, for messages."""
+    if "@" not in dsn or "://" not in dsn:
+        return dsn
+    scheme, rest = dsn.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"
