@@ -43,6 +43,32 @@ from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 from pystator.scheduler import Scheduler
+from pystator.stores import (
+    ActionOutcome,
+    ActionsStatus,
+    AsyncAuditStore,
+    AsyncBatchStateStore,
+    AsyncContextStore,
+    AsyncQueryableStateStore,
+    AsyncStateStore,
+    AsyncTransactionalStateStore,
+    AsyncVersionedStateStore,
+    AuditStore,
+    BatchStateStore,
+    CommitResult,
+    ContextStore,
+    EntityPage,
+    EntityRecord,
+    FullStateStore,
+    InMemoryStateStore,
+    PlannedAction,
+    QueryableStateStore,
+    StateStore,
+    TransactionalStateStore,
+    TransitionCommit,
+    TransitionRecord,
+    VersionedStateStore,
+)
 
 if TYPE_CHECKING:
     from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries
@@ -85,7 +111,6 @@ if TYPE_CHECKING:
         VersionedStateStore,
     )
 
-# Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams and stores.
 # Imported on first access (see pystator._lazy): executor, hooks, sinks, diagrams, sessions, stores.
 __getattr__, __dir__ = lazy_module_attributes(
     __name__,
@@ -166,9 +191,9 @@ __all__ = [
     "DestinationCheckResult",
     "EntityCache",
     "EntityNotFoundError",
+    "EntitySession",
     "EntityPage",
     "EntityRecord",
-    "EntitySession",
     "ErrorCode",
     "Event",
     "EventSink",
@@ -188,11 +213,11 @@ __all__ = [
     "MetricsCollector",
     "Orchestrator",
     "ParallelConfiguration",
+    "SnapshotError",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
-    "SnapshotError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",
@@ -214,10 +239,10 @@ __all__ = [
     "UndefinedStateError",
     "UndefinedTriggerError",
     "VersionedStateStore",
+    "__version__",
     "builtin_registries",
     "compile_expression",
     "to_dot",
     "to_mermaid",
     "validate_config",
-    "__version__",
 ]
