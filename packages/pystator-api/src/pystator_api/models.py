@@ -365,12 +365,13 @@ class EntityMetrics(Response):
     machine_id: str
     state: str
     version: int
-    transitions: int
     created_at: AwareDatetime | None
     last_transition_at: AwareDatetime | None
     seconds_in_state: float
+    transitions: int
+    """Committed transitions, creation included (the entity's version)."""
     triggers: dict[str, int]
-    """How often each trigger was applied."""
+    """How often each trigger was applied (over the first 1000 transitions)."""
     states_visited: dict[str, int]
     actions_failed: int
     actions_pending: int
