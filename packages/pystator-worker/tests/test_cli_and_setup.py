@@ -74,6 +74,8 @@ def test_dead_letter_commands(sqlite_url: str, machine_dir: Path) -> None:
 
 
 def test_the_worker_needs_machines_and_a_sql_database(sqlite_url: str) -> None:
+    code, out = invoke()
+    assert code == 0 and "dlq" in out and "--machines" in out  # no arguments: the help
     code, out = invoke("-d", sqlite_url)
     assert code != 0 and "--machines" in out
     code, out = invoke("status", "x", "-d", "redis://localhost:6379/0")

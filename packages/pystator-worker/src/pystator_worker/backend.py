@@ -133,12 +133,18 @@ class Claim(abc.ABC):
         result: Mapping[str, Any],
     ) -> None:
         """End the event without a transition (declined: ``done``; permanent error: ``failed`` with a
-        dead letter) and COMMIT."""
+        dead letter), written with the transaction's COMMIT."""
 
     @abc.abstractmethod
-    async def retry(self, error: str, *, delay_seconds: float, max_attempts: int) -> EventStatus:
-        """Roll back, then count the failed attempt: pending again after ``delay_seconds``, or
-        ``dead`` with a dead letter once ``max_attempts`` is reached. Returns the new status."""
+    async def retry(
+        self, error: str, *, delay_seconds: float, max_attempts: int, rollback: bool = True
+    ) -> EventStatus:
+        """Count a failed attempt: pending again after ``delay_seconds``, or ``dead`` with a dead
+        letter once ``max_attempts`` is reached. Returns the new status.
+
+        ``rollback``: the transaction may be broken (a database error): roll it back (the other
+        events of its batch stay pending, uncounted) and count the attempt in a new one. Otherwise
+        the attempt is counted inside the transaction, and its batch goes on."""
 
     @abc.abstractmethod
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
@@ -148,6 +154,27 @@ class Claim(abc.ABC):
     @abc.abstractmethod
     async def release(self) -> None:
         """Give the connection back; an open transaction is rolled back."""
+
+
+class ClaimBatch(abc.ABC):
+    """Claims of events of different entities sharing one transaction (PostgreSQL; one on SQLite).
+
+    Applying them one after the other in the same transaction shares the claim query and the
+    COMMIT (one WAL flush for the batch). A claim whose actions must run after the commit commits
+    the transaction early; the batch is then closed and its remaining events stay pending for the
+    next claim.
+    """
+
+    claims: list[Claim]
+
+    @property
+    @abc.abstractmethod
+    def open(self) -> bool:
+        """Whether the remaining claims may still be applied (the transaction is open)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """COMMIT what the applied claims wrote and give the connection back."""
 
 
 class Backend(abc.ABC):
@@ -180,8 +207,14 @@ class Backend(abc.ABC):
     # ------------------------------------------------------------------ worker
 
     @abc.abstractmethod
+    async def claim_batch(self, limit: int) -> ClaimBatch | None:
+        """Open a transaction holding up to ``limit`` ready events, each the oldest pending event of
+        its entity (so of different entities), oldest first; None when nothing is ready."""
+
     async def claim(self) -> Claim | None:
-        """Open a transaction holding the oldest ready event whose entity has no older pending one."""
+        """One claim in a transaction of its own (``settle()`` commits it, ``release()`` ends it)."""
+        batch = await self.claim_batch(1)
+        return None if batch is None else batch.claims[0]
 
     @abc.abstractmethod
     async def reclaim(self, worker_id: str, lease_seconds: float, limit: int) -> list[ProcessingEvent]:

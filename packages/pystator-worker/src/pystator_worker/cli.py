@@ -70,6 +70,9 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
     drain: Annotated[
         bool, typer.Option("--drain", help="Stop once no event is pending or processing.")
     ] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Events of different entities per transaction.")
+    ] = 8,
     retention_days: Annotated[
         float | None, typer.Option("--retention-days", min=0, help="Delete done events older than this.")
     ] = None,
@@ -78,6 +81,9 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
     if ctx.invoked_subcommand is not None:
         return
     if machines is None:
+        if database_url is None and concurrency is None and default_machine is None and not drain:
+            typer.echo(ctx.get_help())  # plain `pystator worker`: show what it can do
+            raise typer.Exit(0)
         raise typer.BadParameter("the worker needs machines to apply events to", param_hint="--machines")
     from pystator_worker.worker import Worker
 
@@ -89,6 +95,7 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
             database_url=database_url,
             concurrency=concurrency,
             default_machine=default_machine,
+            batch_size=batch_size,
             retention=timedelta(days=retention_days) if retention_days is not None else None,
         )
     except ValueError as exc:

@@ -26,7 +26,7 @@ from pystator.errors import (
 from pystator.result import TransitionResult
 from pystator_worker.records import EventOutcome, EventStatus
 
-__all__ = ["Verdict", "backoff_seconds", "describe", "is_permanent", "judge_result"]
+__all__ = ["Verdict", "backoff_seconds", "describe", "is_database_error", "is_permanent", "judge_result"]
 
 # Reasons of a failed TransitionResult that are bad input (the event can never succeed as sent).
 PERMANENT_REASONS = frozenset({"undefined_trigger", "context_validation", "guard_not_found"})
@@ -85,6 +85,19 @@ def is_permanent(error: BaseException) -> bool:
     if isinstance(error, StoreError):
         return error.code is ErrorCode.CONFLICT  # the entity belongs to another machine
     return isinstance(error, ValueError | TypeError | KeyError)
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) came from the database or the connection to it: the
+    transaction may be broken and must be rolled back."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if type(seen).__module__.startswith(("asyncpg", "sqlite3")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def backoff_seconds(attempt: int, *, base: float, maximum: float) -> float:

@@ -9,8 +9,10 @@ timestamp comes from the server's clock (``now()``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,7 @@ from pystator_worker.backend import (
     NOTIFY_CHANNEL,
     Backend,
     Claim,
+    ClaimBatch,
     ClaimedEvent,
     ProcessingEvent,
     Submission,
@@ -39,6 +42,8 @@ from pystator_worker.records import DeadLetter, EventInfo, EventOutcome, EventSt
 from pystator_worker.schema import COMPONENT
 
 __all__ = ["PostgresBackend"]
+
+logger = logging.getLogger("pystator.worker")
 
 _EVENT_COLUMNS = (
     "e.event_id, e.machine, e.entity_id, e.trigger, e.payload, e.idempotency_key, e.status, e.outcome, "
@@ -72,12 +77,13 @@ WITH ev AS (
             WHERE o.status = 'pending' AND o.entity_id = e.entity_id AND o.seq < e.seq
        )
      ORDER BY e.seq
-     LIMIT 1
+     LIMIT $1
      FOR UPDATE OF e SKIP LOCKED
 ), ent AS (
-    SELECT x FROM pystator_entities x WHERE x.entity_id = (SELECT entity_id FROM ev) FOR UPDATE
+    SELECT x FROM pystator_entities x WHERE x.entity_id IN (SELECT entity_id FROM ev) FOR UPDATE
 )
-SELECT ev.*, now() AS now, (SELECT x FROM ent) AS entity FROM ev
+SELECT ev.*, now() AS now, ent.x AS entity FROM ev LEFT JOIN ent ON (ent.x).entity_id = ev.entity_id
+ ORDER BY ev.seq
 """
 
 _FINISH = """
@@ -149,28 +155,73 @@ def _event(row: Mapping[str, Any]) -> EventInfo:
     )
 
 
+class _Transaction:
+    """The one transaction a batch of claims shares: their event updates are sent with its COMMIT."""
+
+    def __init__(self, backend: PostgresBackend, conn: Any, now: datetime) -> None:
+        self.backend = backend
+        self.conn = conn
+        self.now = now
+        self.open = True
+        self.pending_sql: list[str] = []
+        self.touched: list[_PostgresClaim] = []
+        self.released = False
+
+    async def commit(self) -> None:
+        """Send the queued event updates and COMMIT; a transaction the server had aborted rolls back."""
+        if not self.open:
+            return
+        self.open = False
+        sql, self.pending_sql = "; ".join([*self.pending_sql, "COMMIT"]), []
+        touched, self.touched = self.touched, []
+        tag = await self.conn.execute(sql)
+        if tag == "ROLLBACK":  # an earlier statement failed and was swallowed: nothing was written
+            logger.warning("a worker transaction had failed; its %d events stay pending", len(touched))
+            return
+        for claim in touched:
+            claim.committed = True
+
+    async def rollback(self) -> None:
+        self.pending_sql.clear()
+        self.touched.clear()
+        if self.open:
+            self.open = False
+            await self.conn.execute("ROLLBACK")
+
+    async def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        try:
+            if self.open:
+                with contextlib.suppress(Exception):
+                    await self.rollback()
+        finally:
+            # Shielded: a cancelled consumer must still give its connection back (pool.close waits).
+            await asyncio.shield(self.backend.pool.release(self.conn))
+
+
 class _PostgresClaim(Claim):
-    def __init__(
-        self, backend: PostgresBackend, conn: Any, event: ClaimedEvent, now: datetime, entity: Any
-    ) -> None:
-        self._backend = backend
-        self._now = now
-        self._conn = conn
+    def __init__(self, txn: _Transaction, event: ClaimedEvent, entity: Any) -> None:
+        self._txn = txn
         self.event = event
-        self._open = True
         self.committed = False
         self.processing = False
         self._worker_id = ""
-        self._finish_sql: str | None = None
+        self._queued = False  # its event update waits for the transaction's COMMIT
         # The claim query locked and read the entity row already: the first load needs no round trip.
         self._prefetched: EntityRecord | None = None if entity is None else store_sql.entity_from_row(entity)
         self._prefetch_usable = True
+
+    @property
+    def _conn(self) -> Any:
+        return self._txn.conn
 
     async def load_entity(self, entity_id: str) -> EntityRecord | None:
         if self._prefetch_usable and entity_id == self.event.entity_id:
             self._prefetch_usable = False
             return self._prefetched
-        return await store_sql.load_entity_on_connection(self._conn, entity_id, for_update=self._open)
+        return await store_sql.load_entity_on_connection(self._conn, entity_id, for_update=self._txn.open)
 
     async def history(self, entity_id: str, *, after_version: int, limit: int) -> list[TransitionRecord]:
         return await store_sql.history_on_connection(
@@ -183,8 +234,8 @@ class _PostgresClaim(Claim):
     async def commit_transition(
         self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float, defer: bool
     ) -> CommitResult:
-        conn = self._conn
-        committed = await store_sql.commit_on_connection(conn, commit, now=commit.timestamp or self._now)
+        txn = self._txn
+        committed = await store_sql.commit_on_connection(self._conn, commit, now=commit.timestamp or txn.now)
         transition = committed.transition
         self.processing = not committed.duplicate and runs_after_commit(transition)
         self._worker_id = worker_id
@@ -192,29 +243,23 @@ class _PostgresClaim(Claim):
         outcome = EventOutcome.DUPLICATE if committed.duplicate else EventOutcome.APPLIED
         lease = f"now() + make_interval(secs => {float(lease_seconds)!r})" if self.processing else "NULL"
         finished = "NULL" if self.processing else "clock_timestamp()"
-        # The event's update and the COMMIT travel in one round trip (simple protocol, literals inlined).
-        self._finish_sql = (
+        # The event's update travels with the COMMIT (simple protocol, literals inlined).
+        txn.pending_sql.append(
             f"UPDATE worker_events SET status = '{status.value}', outcome = '{outcome.value}', "
             f"attempts = attempts + 1, last_error = NULL, result = NULL, "
             f"applied_version = {int(transition.version)}, "
             f"locked_by = {_literal(worker_id if self.processing else None)}, lease_expires_at = {lease}, "
             f"started_at = COALESCE(started_at, now()), finished_at = {finished} "
-            f"WHERE seq = {int(self.event.seq)}; COMMIT"
+            f"WHERE seq = {int(self.event.seq)}"
         )
+        txn.touched.append(self)
+        self._queued = True
         if self.processing or not defer:
-            await self._finish_commit()
+            await txn.commit()  # actions (or timers) must see a committed transition
         return committed
 
-    async def _finish_commit(self) -> None:
-        sql, self._finish_sql = self._finish_sql, None
-        if sql is None:
-            return
-        await self._conn.execute(sql)
-        self._open = False
-        self.committed = True
-
     async def settle(self) -> None:
-        await self._finish_commit()
+        await self._txn.commit()
 
     async def finish(
         self,
@@ -238,25 +283,42 @@ class _PostgresClaim(Claim):
         )
         if status in (EventStatus.FAILED, EventStatus.DEAD):
             await conn.execute(_DEAD_LETTER, self.event.seq, error or status.value)
-        await self._commit()
+        self._txn.touched.append(self)
 
-    async def retry(self, error: str, *, delay_seconds: float, max_attempts: int) -> EventStatus:
+    async def retry(
+        self, error: str, *, delay_seconds: float, max_attempts: int, rollback: bool = True
+    ) -> EventStatus:
+        conn, txn = self._conn, self._txn
+        if not txn.open:
+            async with conn.transaction():
+                status = await self._count_failure(error, delay_seconds, max_attempts)
+            self.committed = True
+            return status
+        if rollback:
+            # Undo everything since the claim but keep its row locks, so that nobody claims this
+            # event again before its attempt is counted (and its backoff set); then end the batch.
+            await conn.execute("ROLLBACK TO SAVEPOINT claimed")
+            txn.pending_sql.clear()
+            txn.touched.clear()
+            status = await self._count_failure(error, delay_seconds, max_attempts)
+            txn.touched.append(self)
+            await txn.commit()
+            return status
+        status = await self._count_failure(error, delay_seconds, max_attempts)
+        txn.touched.append(self)
+        return status
+
+    async def _count_failure(self, error: str, delay_seconds: float, max_attempts: int) -> EventStatus:
         conn = self._conn
-        self._finish_sql = None
-        if self._open:
-            await conn.execute("ROLLBACK")
-            self._open = False
-        async with conn.transaction():
-            status = await conn.fetchval(_RETRY, self.event.seq, error, float(delay_seconds), max_attempts)
-            if status == EventStatus.DEAD.value:
-                await conn.execute(_DEAD_LETTER, self.event.seq, error)
+        status = await conn.fetchval(_RETRY, self.event.seq, error, float(delay_seconds), max_attempts)
+        if status == EventStatus.DEAD.value:
+            await conn.execute(_DEAD_LETTER, self.event.seq, error)
         return EventStatus(status) if status is not None else EventStatus.PENDING
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
         conn = self._conn
-        if self._finish_sql is not None:  # effects only, commit deferred: record them in the same transaction
+        if self._txn.open:  # effects only, commit deferred: record them in the same transaction
             await store_sql.mark_actions_on_connection(conn, entity_id, version, outcomes)
-            await self._finish_commit()
             return
         # After the commit: losing this bookkeeping in a crash only means the actions run again (at
         # least once), so it need not wait for its WAL flush.
@@ -272,20 +334,24 @@ class _PostgresClaim(Claim):
                 await conn.execute("ROLLBACK")
             raise
 
-    async def _commit(self) -> None:
-        await self._conn.execute("COMMIT")
-        self._open = False
-        self.committed = True
-
     async def release(self) -> None:
-        self._finish_sql = None
+        await self._txn.release()
+
+
+class _PostgresBatch(ClaimBatch):
+    def __init__(self, txn: _Transaction, claims: list[Claim]) -> None:
+        self._txn = txn
+        self.claims = claims
+
+    @property
+    def open(self) -> bool:
+        return self._txn.open
+
+    async def close(self) -> None:
         try:
-            if self._open:
-                self._open = False
-                with contextlib.suppress(Exception):
-                    await self._conn.execute("ROLLBACK")
+            await self._txn.commit()
         finally:
-            await self._backend.pool.release(self._conn)
+            await self._txn.release()
 
 
 def _complete_sql(event_id: str, worker_id: str) -> str:
@@ -339,7 +405,10 @@ class PostgresBackend(Backend):
                 await listener.close()
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), 10.0)
+            except TimeoutError:
+                pool.terminate()
 
     # ------------------------------------------------------------------ queue
 
@@ -387,31 +456,40 @@ class PostgresBackend(Backend):
 
     # ------------------------------------------------------------------ worker
 
-    async def claim(self) -> Claim | None:
+    async def claim_batch(self, limit: int) -> ClaimBatch | None:
         conn = await self.pool.acquire()
         try:
             await conn.execute("BEGIN")
-            row = await conn.fetchrow(_CLAIM)
-            if row is None:
+            rows = await conn.fetch(_CLAIM, limit)
+            if not rows:
                 await conn.execute("ROLLBACK")
                 await self.pool.release(conn)
                 return None
+            await conn.execute("SAVEPOINT claimed")
         except BaseException:
             with contextlib.suppress(Exception):
                 await conn.execute("ROLLBACK")
             await self.pool.release(conn)
             raise
-        event = ClaimedEvent(
-            seq=int(row["seq"]),
-            event_id=row["event_id"],
-            machine=row["machine"],
-            entity_id=row["entity_id"],
-            trigger=row["trigger"],
-            payload=_json(row["payload"]) or {},
-            attempts=int(row["attempts"]),
-            created_at=row["created_at"],
-        )
-        return _PostgresClaim(self, conn, event, row["now"], row["entity"])
+        txn = _Transaction(self, conn, rows[0]["now"])
+        claims: list[Claim] = [
+            _PostgresClaim(
+                txn,
+                ClaimedEvent(
+                    seq=int(row["seq"]),
+                    event_id=row["event_id"],
+                    machine=row["machine"],
+                    entity_id=row["entity_id"],
+                    trigger=row["trigger"],
+                    payload=_json(row["payload"]) or {},
+                    attempts=int(row["attempts"]),
+                    created_at=row["created_at"],
+                ),
+                row["entity"],
+            )
+            for row in rows
+        ]
+        return _PostgresBatch(txn, claims)
 
     async def reclaim(self, worker_id: str, lease_seconds: float, limit: int) -> list[ProcessingEvent]:
         rows = await self.pool.fetch(

@@ -32,6 +32,7 @@ from pystator_stores.migrations.sqlite import sqlite_upgrade
 from pystator_worker.backend import (
     Backend,
     Claim,
+    ClaimBatch,
     ClaimedEvent,
     ProcessingEvent,
     Submission,
@@ -252,14 +253,18 @@ class _SQLiteClaim(Claim):
         await self._connection.run(work)
         self.committed = True
 
-    async def retry(self, error: str, *, delay_seconds: float, max_attempts: int) -> EventStatus:
+    async def retry(
+        self, error: str, *, delay_seconds: float, max_attempts: int, rollback: bool = True
+    ) -> EventStatus:
         seq = self.event.seq
 
         self._deferred = False
 
         def work(conn: sqlite3.Connection) -> EventStatus:
-            _rollback(conn)
-            conn.execute("BEGIN IMMEDIATE")
+            if conn.in_transaction:  # undo the attempt but keep the write lock: nobody claims it meanwhile
+                conn.execute("ROLLBACK TO SAVEPOINT claimed")
+            else:
+                conn.execute("BEGIN IMMEDIATE")
             try:
                 row = conn.execute(
                     "SELECT attempts FROM worker_events WHERE seq = ? AND status = 'pending'", (seq,)
@@ -283,7 +288,9 @@ class _SQLiteClaim(Claim):
                 _rollback(conn)
                 raise
 
-        return await self._connection.run(work)
+        status = await self._connection.run(work)
+        self.committed = True
+        return status
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
         if self._deferred:
@@ -321,6 +328,22 @@ def _complete(conn: sqlite3.Connection, event_id: str, worker_id: str) -> None:
         "lease_expires_at = NULL WHERE event_id = ? AND status = 'processing' AND locked_by = ?",
         (time.time(), event_id, worker_id),
     )
+
+
+class _SingleBatch(ClaimBatch):
+    def __init__(self, claim: Claim) -> None:
+        self.claims = [claim]
+
+    @property
+    def open(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        claim = self.claims[0]
+        try:
+            await claim.settle()
+        finally:
+            await claim.release()
 
 
 class SQLiteBackend(Backend):
@@ -427,7 +450,12 @@ class SQLiteBackend(Backend):
 
     # ------------------------------------------------------------------ worker
 
-    async def claim(self) -> Claim | None:
+    async def claim_batch(self, limit: int) -> ClaimBatch | None:
+        # One writer at a time on SQLite: a batch is one claim.
+        claim = await self._claim_one()
+        return None if claim is None else _SingleBatch(claim)
+
+    async def _claim_one(self) -> Claim | None:
         connection = self._take()
 
         def work(conn: sqlite3.Connection) -> Any:
@@ -439,6 +467,8 @@ class SQLiteBackend(Backend):
                 raise
             if row is None:
                 conn.execute("ROLLBACK")
+            else:
+                conn.execute("SAVEPOINT claimed")
             return row
 
         try:

@@ -34,10 +34,10 @@ from pystator.orchestrator import Orchestrator
 from pystator.orchestrator.running import ActionRun, arun_actions, outcomes_of
 from pystator.result import ActionSpec
 from pystator.stores.records import TransitionRecord
-from pystator_worker.backend import Backend, Claim, ProcessingEvent
+from pystator_worker.backend import Backend, Claim, ClaimBatch, ProcessingEvent
 from pystator_worker.claim_store import ClaimStore, CurrentClaim, current_claim
 from pystator_worker.machines import MachineSource, load_machines
-from pystator_worker.outcomes import backoff_seconds, describe, is_permanent, judge_result
+from pystator_worker.outcomes import backoff_seconds, describe, is_database_error, is_permanent, judge_result
 from pystator_worker.queue import EventQueue
 from pystator_worker.records import EventStatus
 
@@ -76,6 +76,8 @@ class Worker:
     Unset tuning values come from the ``[worker]`` settings (``PYSTATOR_WORKER_*``).
     ``retention``: ``done`` events finished longer ago are deleted periodically (None keeps them).
     A ``queue`` passed in should allow ``concurrency + 2`` connections (``EventQueue(pool_size=...)``).
+    ``batch_size``: events (of different entities) a consumer applies in one transaction on
+    PostgreSQL (one claim query and one COMMIT for all of them); SQLite applies one at a time.
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class Worker:
         retention: timedelta | None = None,
         orchestrator_options: Mapping[str, Any] | None = None,
         worker_id: str | None = None,
+        batch_size: int = 8,
     ) -> None:
         from pystator_contracts.settings import Settings
 
@@ -112,7 +115,12 @@ class Worker:
         self.max_attempts = int(_setting(max_attempts, settings.max_attempts))
         self.backoff_base = float(_setting(backoff_base, settings.backoff_base))
         self.backoff_max = float(_setting(backoff_max, settings.backoff_max))
-        for name, value in (("concurrency", self.concurrency), ("max_attempts", self.max_attempts)):
+        self.batch_size = batch_size
+        for name, value in (
+            ("concurrency", self.concurrency),
+            ("max_attempts", self.max_attempts),
+            ("batch_size", self.batch_size),
+        ):
             if value < 1:
                 raise ValueError(f"{name}: expected an integer >= 1, got {value}")
         for name, number in (
@@ -190,8 +198,7 @@ class Worker:
             await asyncio.gather(*consumers)
         finally:
             self._stopping.set()
-            for task in consumers:
-                task.cancel()
+            # Consumers are not cancelled again here: one being cancelled still finishes its cleanup.
             for task in keepers:
                 task.cancel()
             await asyncio.gather(*consumers, *keepers, return_exceptions=True)
@@ -207,12 +214,12 @@ class Worker:
     async def _consume(self, backend: Backend, drain: bool) -> None:
         while not self._stopping.is_set():
             try:
-                claim = await backend.claim()
+                batch = await backend.claim_batch(self.batch_size)
             except Exception:
-                logger.exception("claiming an event failed; retrying after the poll interval")
+                logger.exception("claiming events failed; retrying after the poll interval")
                 await self._pause(backend)
                 continue
-            if claim is None:
+            if batch is None:
                 if drain and self._busy == 0 and not await backend.has_unfinished():
                     self._stopping.set()
                     backend.wake()
@@ -221,7 +228,7 @@ class Worker:
                 continue
             self._busy += 1
             try:
-                await self.apply(claim)
+                await self.apply_batch(batch)
             finally:
                 self._busy -= 1
 
@@ -229,77 +236,103 @@ class Worker:
         if not self._stopping.is_set():
             await backend.wait_for_work(self.poll_interval)
 
-    # ------------------------------------------------------------------ one event
+    # ------------------------------------------------------------------ applying events
+
+    async def apply_batch(self, batch: ClaimBatch) -> None:
+        """Apply a batch's events in its one transaction, then commit it (always releases it)."""
+        done: list[tuple[Claim, str]] = []
+        try:
+            for claim in batch.claims:
+                if not batch.open:  # an event with actions committed early: the rest stay pending
+                    break
+                try:
+                    done.append((claim, await self._apply_in(claim)))
+                except Exception:  # the connection is gone: the uncommitted events stay pending
+                    logger.exception("event %s could not be applied nor counted", claim.event.event_id)
+                    break
+        finally:
+            try:
+                await batch.close()
+            except Exception:
+                logger.exception("committing a batch of %d events failed; they stay pending", len(done))
+        self._count(done)
 
     async def apply(self, claim: Claim) -> None:
-        """Apply one claimed event and end its claim (always releases the connection)."""
+        """Apply one claimed event, commit it and end its claim (always releases the connection)."""
+        try:
+            kind = await self._apply_in(claim)
+            try:
+                await claim.settle()
+            except Exception:
+                logger.exception("event %s: the commit failed; it stays pending", claim.event.event_id)
+        finally:
+            await claim.release()
+        self._count([(claim, kind)])
+
+    def _count(self, done: list[tuple[Claim, str]]) -> None:
+        for claim, kind in done:
+            if claim.committed:
+                setattr(self.stats, kind, getattr(self.stats, kind) + 1)
+
+    async def _apply_in(self, claim: Claim) -> str:
+        """Apply one event inside its claim's transaction; returns the ``WorkerStats`` field it counts in."""
         active = CurrentClaim(claim, self.worker_id, self.lease_seconds, self._defer_commit)
         token = current_claim.set(active)
         try:
-            await self._apply(claim, active)
+            return await self._apply(claim, active)
         finally:
             current_claim.reset(token)
-            await claim.release()
 
-    async def _apply(self, claim: Claim, active: CurrentClaim) -> None:
+    async def _apply(self, claim: Claim, active: CurrentClaim) -> str:
         event = claim.event
         name = event.machine or self.default_machine
         orchestrator = self._orchestrators.get(name) if name else None
         if orchestrator is None:
             known = ", ".join(sorted(self.machines))
             what = f"unknown machine {event.machine!r}" if event.machine else "the event names no machine"
-            await self._end_failed(claim, f"{what}; this worker applies: {known}")
-            return
+            return await self._end_failed(claim, f"{what}; this worker applies: {known}")
         try:
             result = await orchestrator.async_process_event(
                 event.entity_id, event.trigger, dict(event.payload), idempotency_key=f"event:{event.event_id}"
             )
-            await claim.settle()
         except Exception as exc:
-            if claim.committed:
-                # The transition is committed; only after-commit work failed. A processing event is
+            if active.committed is not None:
+                # The transition is written; only after-commit work failed. A processing event is
                 # finished by whoever reclaims its lease.
                 logger.exception("event %s: after-commit work failed", event.event_id)
-                self.stats.applied += 1
-                return
-            await self._on_error(claim, exc)
-            return
-        if claim.committed:
-            self.stats.applied += 1
-            return
+                return "applied"
+            return await self._on_error(claim, exc)
+        if active.committed is not None:
+            return "applied"
         verdict, summary = judge_result(result)
         if verdict.retry:
-            await self._retry(claim, verdict.error or "transient failure")
-            return
+            return await self._retry(claim, verdict.error or "transient failure", rollback=False)
         await claim.finish(verdict.status, outcome=verdict.outcome, error=verdict.error, result=summary)
-        if verdict.status is EventStatus.FAILED:
-            self.stats.failed += 1
-        else:
-            self.stats.declined += 1
+        return "failed" if verdict.status is EventStatus.FAILED else "declined"
 
-    async def _on_error(self, claim: Claim, exc: Exception) -> None:
+    async def _on_error(self, claim: Claim, exc: Exception) -> str:
         error = describe(exc)
-        if is_permanent(exc):
+        broken = is_database_error(exc)
+        if is_permanent(exc) and not broken:
             try:
-                await self._end_failed(claim, error)
-                return
+                return await self._end_failed(claim, error)
             except Exception:
                 logger.exception("event %s: could not record its failure; retrying", claim.event.event_id)
+                broken = True
         else:
             logger.warning("event %s: transient error: %s", claim.event.event_id, error)
-        await self._retry(claim, error)
+        return await self._retry(claim, error, rollback=broken)
 
-    async def _end_failed(self, claim: Claim, error: str) -> None:
+    async def _end_failed(self, claim: Claim, error: str) -> str:
         await claim.finish(EventStatus.FAILED, outcome=None, error=error, result={})
-        self.stats.failed += 1
+        return "failed"
 
-    async def _retry(self, claim: Claim, error: str) -> None:
+    async def _retry(self, claim: Claim, error: str, *, rollback: bool) -> str:
         delay = backoff_seconds(claim.event.attempts + 1, base=self.backoff_base, maximum=self.backoff_max)
-        status = await claim.retry(error, delay_seconds=delay, max_attempts=self.max_attempts)
-        if status is EventStatus.DEAD:
-            self.stats.dead += 1
-        else:
-            self.stats.retried += 1
+        status = await claim.retry(
+            error, delay_seconds=delay, max_attempts=self.max_attempts, rollback=rollback
+        )
+        return "dead" if status is EventStatus.DEAD else "retried"
 
     # ------------------------------------------------------------------ leases, heartbeat, retention
 
