@@ -80,10 +80,9 @@ def pystator_command() -> Any:
     (script,) = metadata.entry_points(group="console_scripts", name="pystator")
     assert script.value == "pystator_cli.main:run"
     from pystator_cli.main import app
-    from pystator_cli.plugins import install_plugins
+    from pystator_cli.plugins import build_command
 
-    install_plugins(app)
-    return typer.main.get_command(app)
+    return build_command(app)
 
 
 def celery_command() -> click.Command:
@@ -109,6 +108,7 @@ def resolve(command: Any, args: list[str], path: list[str], obj: object = None) 
     Only the parser runs (with option callbacks), never the command itself.
     """
     context = command.make_context(path[-1], list(args), obj=obj)
+    command = context.command  # a lazily loaded subcommand: the real one
     if hasattr(command, "resolve_command"):
         rest = [*context._protected_args, *context.args]
         if rest:
