@@ -179,7 +179,9 @@ def up(extra: list[str]) -> None:
     """Run the whole stack on the embedded defaults; until the CLI can, run the quick-start example."""
     pystator = tool("pystator")
     if pystator.exists() and has_up_command(pystator):
-        os.execv(str(pystator), [str(pystator), "up", *extra])
+        # In a checkout the stack shows the repository's examples (unless told otherwise).
+        machines = [] if "--machines" in extra else ["--machines", str(ROOT / "examples")]
+        os.execv(str(pystator), [str(pystator), "up", *machines, *extra])
     run([PYTHON, ROOT / "examples" / "quickstart.py"])
 
 

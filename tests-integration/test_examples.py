@@ -144,3 +144,22 @@ def test_every_example_machine_is_valid(path: Path) -> None:
 def test_example_machine_names_are_distinct() -> None:
     names = [load_file(path)["meta"]["machine_name"] for path in MACHINE_FILES]
     assert len(set(names)) == len(names), names
+
+
+def test_pystator_up_loads_every_example() -> None:
+    """``python3 dev.py up`` runs ``pystator up --machines examples/``: the API's loader takes each."""
+    from pystator_api.definitions import parse_definition
+    from pystator_api.templates import templates_in
+
+    loaded = {
+        template.name: parse_definition(template.source, template.format).config.meta.machine_name
+        for template in templates_in(EXAMPLES)
+    }
+    assert loaded == {
+        "day_trading_fsm": "day_trading",
+        "delayed_transitions_fsm": "payment_reminders",
+        "order_fsm": "order_management",
+        "portfolio_optimization_fsm": "portfolio_optimization",
+    }
+    dev_py = (ROOT / "dev.py").read_text(encoding="utf-8")
+    assert '["--machines", str(ROOT / "examples")]' in dev_py
