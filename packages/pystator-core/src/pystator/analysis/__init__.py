@@ -1,0 +1,21 @@
+"""Analysis of a compiled machine: event paths for model-based testing, and guard determinism."""
+
+from pystator.analysis.paths import (
+    EventPath,
+    PathStep,
+    explore,
+    shortest_paths,
+    simple_paths,
+    transition_paths,
+    transitions_taken,
+)
+
+__all__ = [
+    "EventPath",
+    "PathStep",
+    "explore",
+    "shortest_paths",
+    "simple_paths",
+    "transition_paths",
+    "transitions_taken",
+]
