@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from pystator_cli.machines.files import diagram, lint, show, validate
+from pystator_cli.machines.paths import paths
 from pystator_cli.machines.store import list_machines, pull, push
 
 __all__ = ["app"]
@@ -22,3 +23,4 @@ app.command("show")(show)
 app.command("list")(list_machines)
 app.command("push")(push)
 app.command("pull")(pull)
+app.command("paths")(paths)
