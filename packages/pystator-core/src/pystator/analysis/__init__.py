@@ -1,5 +1,12 @@
 """Analysis of a compiled machine: event paths for model-based testing, and guard determinism."""
 
+from pystator.analysis.determinism import (
+    DeadTransition,
+    DeterminismReport,
+    Overlap,
+    SkippedGroup,
+    analyse_determinism,
+)
 from pystator.analysis.paths import (
     EventPath,
     PathStep,
@@ -11,6 +18,11 @@ from pystator.analysis.paths import (
 )
 
 __all__ = [
+    "DeadTransition",
+    "DeterminismReport",
+    "Overlap",
+    "SkippedGroup",
+    "analyse_determinism",
     "EventPath",
     "PathStep",
     "explore",
