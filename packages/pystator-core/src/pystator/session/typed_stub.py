@@ -102,7 +102,7 @@ def typed_stub_source(machine: StateMachine, *, class_name: str | None = None) -
         f'    """``session`` typed as a session of machine {machine.name!r} (checked at run time)."""',
         f"    expected = {machine.name!r}",
         "    if session.machine.name != expected:",
-        '        actual = session.machine.name',
+        "        actual = session.machine.name",
         '        raise TypeError(f"expected a session of machine {expected!r}, got {actual!r}")',
         f"    return cast({name}, session)",
     ]
