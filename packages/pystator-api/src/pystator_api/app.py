@@ -17,6 +17,7 @@ from pystator_api.routes import (
     auth,
     bulk,
     entities,
+    entity_list,
     health,
     machines,
     observability,
@@ -26,6 +27,7 @@ from pystator_api.routes import (
 )
 from pystator_api.routes import settings as settings_routes
 from pystator_api.runtime import Runtime
+from pystator_api.ui import install_ui
 from pystator_contracts.settings import Settings
 
 __all__ = ["create_app"]
@@ -82,6 +84,7 @@ def create_app(
         process,
         machines,
         bulk,
+        entity_list,
         entities,
         observability,
         transitions,
@@ -89,6 +92,7 @@ def create_app(
         settings_routes,
     ):
         app.include_router(module.router)
+    install_ui(app)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
