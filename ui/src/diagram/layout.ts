@@ -1,6 +1,5 @@
 // Automatic layout of a Diagram with ELK (layered, top-down, nested boxes); absolute coordinates out.
-import ELK from "elkjs/lib/elk.bundled.js";
-import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import type { ELK as ElkEngine, ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
 import type { Diagram, DiagramEdge, DiagramNode } from "./graph";
 
 export interface Box {
@@ -27,7 +26,13 @@ export interface Layout {
 
 const CHAR = 7;
 const LABEL_HEIGHT = 16;
-const elk = new ELK();
+let engine: Promise<ElkEngine> | null = null;
+
+/** ELK is large: loaded on first use, in its own chunk. */
+function elk(): Promise<ElkEngine> {
+  engine ??= import("elkjs/lib/elk.bundled.js").then((module) => new module.default());
+  return engine;
+}
 
 function textWidth(label: string): number {
   return Math.max(8, label.length * CHAR + 8);
@@ -75,7 +80,7 @@ export async function layoutDiagram(diagram: Diagram): Promise<Layout> {
       }),
     ),
   };
-  const laid = await elk.layout(graph);
+  const laid = await (await elk()).layout(graph);
   const byId = new Map<string, DiagramNode>();
   const index = (nodes: DiagramNode[]): void =>
     nodes.forEach((n) => {

@@ -8,7 +8,8 @@ import { post } from "./api";
 import { locateProblems, type Problem, type ValidationReport } from "./locate";
 
 interface Props {
-  value: string;
+  /** The text the editor starts with (remount with another key to load another text). */
+  initial: string;
   onChange: (value: string) => void;
   onProblems: (problems: Problem[], report: ValidationReport | null) => void;
   label: string;
@@ -18,7 +19,7 @@ export interface EditorHandle {
   goTo(offset: number): void;
 }
 
-export function YamlEditor({ value, onChange, onProblems, label, handle }: Props & { handle?: { current: EditorHandle | null } }) {
+export function YamlEditor({ initial, onChange, onProblems, label, handle }: Props & { handle?: { current: EditorHandle | null } }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const callbacks = useRef({ onChange, onProblems });
@@ -43,7 +44,7 @@ export function YamlEditor({ value, onChange, onProblems, label, handle }: Props
       { delay: 350 },
     );
     const editor = new EditorView({
-      doc: value,
+      doc: initial,
       parent: host.current!,
       extensions: [
         basicSetup,
@@ -68,14 +69,6 @@ export function YamlEditor({ value, onChange, onProblems, label, handle }: Props
     }
     return () => editor.destroy();
   }, []);
-
-  // Replace the text when the page loads another version.
-  useEffect(() => {
-    const editor = view.current;
-    if (editor && editor.state.doc.toString() !== value) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
-    }
-  }, [value]);
 
   return <div class="editor" ref={host} data-testid="yaml-editor" />;
 }

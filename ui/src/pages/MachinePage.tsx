@@ -233,7 +233,8 @@ export function MachinePage({ machineId, version }: { machineId: string | null; 
             </label>
           )}
           <YamlEditor
-            value={source}
+            key={loaded ? `${loaded.machine_id}@${loaded.version}` : "new"}
+            initial={source}
             label="Machine definition in YAML"
             onChange={(text) => {
               setEdited(text);
