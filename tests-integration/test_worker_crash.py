@@ -97,7 +97,6 @@ async def _unfinished(url: str) -> int:
     return sum(n for status, n in metrics.depth.items() if status in ("pending", "processing"))
 
 
-
 async def _final_rows(url: str) -> tuple[list[asyncpg.Record], list[asyncpg.Record], list[asyncpg.Record]]:
     dsn, _, options = url.partition("?")
     schema = options.split("=", 1)[1]

@@ -1,5 +1,5 @@
 // Launch Debian's chromium through playwright-core (nothing downloads a browser).
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -8,7 +8,7 @@ import { chromium } from "playwright-core";
 export async function launch(options = {}) {
   const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
   const profile = mkdtempSync(join(tmpdir(), "pystator-ui-chromium-"));
-  return chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(profile, {
     ...options,
     executablePath,
     headless: true,
@@ -24,9 +24,11 @@ export async function launch(options = {}) {
       "--disable-dev-shm-usage",
     ],
   });
+  context.on("close", () => rmSync(profile, { recursive: true, force: true }));
+  return context;
 }
 
-/** A page that records console errors and uncaught exceptions; check() throws if any happened. */
+/** A page that records console errors and uncaught exceptions into ``problems``. */
 export async function watchedPage(context, problems) {
   // Use the tab the browser opened with: a second, background tab gets no animation frames.
   const blank = context.pages().find((p) => p.url() === "about:blank" && !p.__watched);

@@ -16,7 +16,12 @@ async def test_submit_returns_an_id_and_the_event_is_pending(queue: EventQueue) 
     info = await queue.aget_event(event_id)
     assert info is not None
     assert info.status is EventStatus.PENDING
-    assert (info.entity_id, info.trigger, info.machine, dict(info.payload)) == ("o-1", "submit", "order", {"qty": 1})
+    assert (info.entity_id, info.trigger, info.machine, dict(info.payload)) == (
+        "o-1",
+        "submit",
+        "order",
+        {"qty": 1},
+    )
     assert info.attempts == 0
     assert await queue.aget_event("no-such-event") is None
 
@@ -54,7 +59,11 @@ async def test_the_worker_applies_events_and_runs_actions_after_the_commit(queue
     assert info.result["target_state"] == "open"
     assert info.finished_at is not None
     done = await queue.aget_event(filled)
-    assert done is not None and done.result == {"source_state": "open", "target_state": "filled", "version": 2}
+    assert done is not None and done.result == {
+        "source_state": "open",
+        "target_state": "filled",
+        "version": 2,
+    }
     assert calls == ["order:o-1:1:0"]
 
 
