@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,12 +57,13 @@ def test_ui_unit_tests() -> None:
     assert "passed" in completed.stdout
 
 
-@pytest.fixture
-def pystator_up(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def _pystator_up(tmp_path: Path, **settings: str) -> Iterator[str]:
     """``pystator up`` on a free port with a fresh SQLite database in a temporary directory."""
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYSTATOR_")}
     env["PYSTATOR_DATABASE_URL"] = f"sqlite:///{tmp_path / 'pystator.db'}"
+    env.update(settings)
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "pystator"), "up", "--host", "127.0.0.1", "--port", str(port)],
@@ -95,23 +97,25 @@ def pystator_up(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_ui_end_to_end_in_chromium(pystator_up: str) -> None:
+SCREENSHOTS = UI / "test-results"
+
+
+def _run_script(script: str, base: str, **env: str) -> str:
+    """Run one e2e script with node; its output, after asserting that it passed."""
     _require_node_modules()
     _require((UI_DIST / "index.html").is_file(), "the UI is not built: run `python3 dev.py ui-build`")
     _require(Path(CHROMIUM).is_file(), f"chromium is not installed at {CHROMIUM}")
     node = shutil.which("node")
     assert node is not None
-    screenshots = UI / "test-results"
-    for old in screenshots.glob("*.png"):
-        old.unlink()
     completed = subprocess.run(
-        [node, "e2e/run.mjs"],
+        [node, script],
         cwd=UI,
         env={
             **os.environ,
-            "PYSTATOR_URL": pystator_up,
-            "SCREENSHOTS": str(screenshots),
+            "PYSTATOR_URL": base,
+            "SCREENSHOTS": str(SCREENSHOTS),
             "CHROMIUM": CHROMIUM,
+            **env,
         },
         capture_output=True,
         text=True,
@@ -120,8 +124,15 @@ def test_ui_end_to_end_in_chromium(pystator_up: str) -> None:
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-6000:]
-    assert "[e2e] passed" in completed.stdout
-    names = sorted(p.name for p in screenshots.glob("*.png"))
+    return completed.stdout
+
+
+def test_ui_end_to_end_in_chromium(tmp_path: Path) -> None:
+    for old in SCREENSHOTS.glob("0[1-8]-*.png"):
+        old.unlink()
+    with _pystator_up(tmp_path) as base:
+        assert "[e2e] passed" in _run_script("e2e/run.mjs", base)
+    names = sorted(p.name for p in SCREENSHOTS.glob("0[1-8]-*.png"))
     assert names == [
         "01-machines.png",
         "02-editor-error.png",
@@ -132,3 +143,16 @@ def test_ui_end_to_end_in_chromium(pystator_up: str) -> None:
         "07-entities.png",
         "08-fleet.png",
     ]
+
+
+def test_ui_login_when_auth_is_on(tmp_path: Path) -> None:
+    from pystator_api.passwords import hash_password
+
+    password = "correct horse battery"
+    settings = {
+        "PYSTATOR_API_AUTH_SECRET": "e2e-secret-" + "x" * 32,
+        "PYSTATOR_API_USERS": f"admin:{hash_password(password, iterations=1000)}",
+    }
+    with _pystator_up(tmp_path, **settings) as base:
+        assert "[e2e] login passed" in _run_script("e2e/login.mjs", base, E2E_PASSWORD=password)
+    assert (SCREENSHOTS / "09-login.png").is_file()

@@ -24,7 +24,14 @@ export async function launch(options = {}) {
       "--disable-dev-shm-usage",
     ],
   });
-  context.on("close", () => rmSync(profile, { recursive: true, force: true }));
+  context.on("close", () => {
+    // chromium may still be writing its profile as it exits: retry, and leave it to /tmp if it must
+    setTimeout(() => {
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      } catch {}
+    }, 200);
+  });
   return context;
 }
 
