@@ -303,7 +303,22 @@ def check_wheels(skip_build: bool) -> None:
             shutil.rmtree(target)
         run([tool("uv"), "venv", "--quiet", "--python", sys.executable, target])
         target_python = target / ("Scripts" if os.name == "nt" else "bin") / "python"
-        run([tool("uv"), "pip", "install", "--quiet", "--python", target_python, "--find-links", DIST, wheel])
+        # Same version numbers are rebuilt all the time here: never let uv reuse a cached sibling wheel.
+        refresh = [arg for dist in PACKAGES for arg in ("--refresh-package", dist)]
+        run(
+            [
+                tool("uv"),
+                "pip",
+                "install",
+                "--quiet",
+                *refresh,
+                "--python",
+                target_python,
+                "--find-links",
+                DIST,
+                wheel,
+            ]
+        )
         import_name = PACKAGES[name][1]
         probe = (
             "import importlib, importlib.metadata as md, json, sys\n"

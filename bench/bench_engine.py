@@ -66,29 +66,52 @@ def parallel() -> StateMachine:
     return StateMachine.from_dict({"states": states, "transitions": transitions})
 
 
-def _median_ms(fn: Any, runs: int = 9) -> float:
+def _timed_ms(fn: Any, runs: int = 9) -> tuple[float, float]:
+    """(best, median) wall time of ``fn()`` in milliseconds over ``runs`` runs."""
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return min(samples), statistics.median(samples)
 
 
 def load_figures(size: int) -> list[Figure]:
-    """Loading a machine end to end, and its two halves: validation (pystator.config) and compile."""
+    """Loading a machine end to end, and its two halves: validation (pystator.config) and compile.
+
+    The best of 9 runs is the figure (the median is in the note): on a shared machine the median
+    mostly measures the neighbours.
+    """
     from pystator.config import parse_machine_config
 
     data = chain(size)
     config = parse_machine_config(data)
-    total = _median_ms(lambda: StateMachine.from_dict(data))
+    total = _timed_ms(lambda: StateMachine.from_dict(data))
     with gc_paused():
-        validation = _median_ms(lambda: parse_machine_config(data))
-    compile_only = _median_ms(lambda: StateMachine(config))
+        validation = _timed_ms(lambda: parse_machine_config(data))
+    compile_only = _timed_ms(lambda: StateMachine(config))
     return [
-        Figure(f"load a {size:,}-state machine: from_dict (median of 9)", total, "ms", "< 30 ms"),
-        Figure("  of which validation + normalisation (pystator.config)", validation, "ms"),
-        Figure("  of which compile (StateMachine(config))", compile_only, "ms"),
+        Figure(
+            f"load a {size:,}-state machine: from_dict (best of 9)",
+            total[0],
+            "ms",
+            "< 30 ms",
+            f"median {total[1]:.1f} ms",
+        ),
+        Figure(
+            "  of which validation + normalisation (pystator.config)",
+            validation[0],
+            "ms",
+            "",
+            f"median {validation[1]:.1f} ms",
+        ),
+        Figure(
+            "  of which compile (StateMachine(config))",
+            compile_only[0],
+            "ms",
+            "",
+            f"median {compile_only[1]:.1f} ms",
+        ),
     ]
 
 

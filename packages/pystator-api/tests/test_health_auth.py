@@ -26,6 +26,12 @@ PROTECTED = [
 ]
 
 
+def test_index_points_at_the_docs(client: Any) -> None:
+    index = client.get("/").json()
+    assert (index["docs"], index["openapi"]) == ("/docs", "/openapi.json")
+    assert client.get(index["docs"]).status_code == 200
+
+
 def test_health_and_ready(client: Any) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready")
@@ -71,6 +77,7 @@ def test_every_route_refuses_invalid_credentials(
 
 def test_health_and_login_stay_open(secured: Any) -> None:
     assert secured.get("/health").status_code == 200
+    assert secured.get("/").status_code == 200
     assert secured.get("/ready").status_code == 200
     assert (
         secured.post(

@@ -50,6 +50,22 @@ def test_validate_lint_warnings(client: Any) -> None:
     )
 
 
+def test_validate_names_what_this_server_cannot_run(client: Any) -> None:
+    machine = {
+        "states": [{"name": "a", "type": "initial"}, {"name": "b", "type": "terminal"}],
+        "transitions": [
+            {"trigger": "go", "source": "a", "dest": "b", "guards": ["is_ok"], "actions": ["do_it", "log"]}
+        ],
+    }
+    codes = {
+        (w["code"], w["path"])
+        for w in client.post("/api/v1/machines/validate", json={"machine": machine}).json()["warnings"]
+    }
+    assert ("unregistered_guard", "transitions[0].guards[0]") in codes
+    assert ("unregistered_action", "transitions[0].actions[0]") in codes
+    assert not any(path == "transitions[0].actions[1]" for _, path in codes)  # log is built in
+
+
 def test_validate_unreadable_yaml(client: Any) -> None:
     report = client.post("/api/v1/machines/validate", json={"source": "states: [\n  - {name: a"}).json()
     assert report["valid"] is False

@@ -24,9 +24,11 @@ from pystator_api.routes import (
     process,
     templates,
     transitions,
+    worker,
 )
 from pystator_api.routes import settings as settings_routes
 from pystator_api.runtime import Runtime
+from pystator_api.schedulers import scheduler_factory as default_scheduler_factory
 from pystator_api.ui import install_ui
 from pystator_contracts.settings import Settings
 
@@ -45,10 +47,13 @@ def create_app(
 ) -> FastAPI:
     """The application for ``settings`` (``Settings.load()`` when None).
 
-    ``scheduler_factory`` builds the scheduler that arms delayed transitions and timeouts (none by
-    default); ``on_startup`` runs (awaited when it returns an awaitable) once the runtime is open.
+    ``scheduler_factory`` builds the scheduler that arms delayed transitions and timeouts (by default
+    the one the settings name, see ``pystator_api.schedulers``); ``on_startup`` runs (awaited when it
+    returns an awaitable) once the runtime is open.
     """
     settings = settings if settings is not None else Settings.load()
+    if scheduler_factory is None:
+        scheduler_factory = default_scheduler_factory(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +61,8 @@ def create_app(
         runtime = Runtime(settings, scheduler=scheduler)
         app.state.runtime = runtime
         try:
+            if scheduler is not None:
+                await scheduler.start()
             await runtime.start()
             if on_startup is not None:
                 outcome = on_startup(runtime)
@@ -90,6 +97,7 @@ def create_app(
         transitions,
         templates,
         settings_routes,
+        worker,
     ):
         app.include_router(module.router)
     install_ui(app)

@@ -12,7 +12,7 @@ import typer
 from pystator.config.ports import API_PORT
 from pystator_api.app import create_app
 from pystator_api.runtime import Runtime
-from pystator_api.seed import seed_machines
+from pystator_api.seed import seed_machines, start_worker
 from pystator_api.templates import Template, load_templates, templates_in
 from pystator_contracts.settings import Settings, SettingsError
 
@@ -65,9 +65,9 @@ def up_command(
         ),
     ] = None,
 ) -> None:
-    """Run the whole stack in one process on the embedded defaults: the API with timers (asyncio
-    scheduler) on the configured database (SQLite in the working directory unless configured), with
-    the example machines stored."""
+    """Run the whole stack in one process on the embedded defaults: the API, timers (asyncio
+    scheduler) and a worker consuming the queue, on the configured database (SQLite in the working
+    directory unless configured), with the example machines stored."""
     import uvicorn
 
     from pystator.scheduler import AsyncioScheduler
@@ -82,6 +82,7 @@ def up_command(
         for line in stored:
             typer.echo(line)
         await runtime.start()
+        await start_worker(runtime)
         typer.echo(
             f"PyStator is up: http://{bind_host}:{bind_port} (API docs: http://{bind_host}:{bind_port}/docs)"
         )

@@ -17,11 +17,13 @@ from pystator_contracts.wire import ActionPlan, ErrorBody, ProcessRequest, Timer
 
 __all__ = [
     "ActionResultOut",
+    "ApplyDataRequest",
     "BulkCreateRequest",
     "BulkEventsRequest",
     "BulkItemResult",
     "BulkResult",
     "CompatibilityReport",
+    "DeadLetterOut",
     "DefinitionBody",
     "DryRunRequest",
     "EntityCreate",
@@ -33,6 +35,7 @@ __all__ = [
     "FleetSummary",
     "HealthOut",
     "HistoryOut",
+    "IndexOut",
     "LoginRequest",
     "MachineCreate",
     "MachineOut",
@@ -40,6 +43,7 @@ __all__ = [
     "MachineUpdate",
     "MeOut",
     "ProcessBody",
+    "QueuedEventOut",
     "ReadyOut",
     "SettingsOverview",
     "StateCounts",
@@ -80,6 +84,14 @@ def _one_of(*names: str) -> dict[str, Any]:
 
 class Response(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+
+class IndexOut(Response):
+    name: Literal["PyStator API"] = "PyStator API"
+    version: str
+    docs: str = "/docs"
+    """Interactive API documentation."""
+    openapi: str = "/openapi.json"
 
 
 class HealthOut(Response):
@@ -362,12 +374,13 @@ class EntityMetrics(Response):
     machine_id: str
     state: str
     version: int
-    transitions: int
     created_at: AwareDatetime | None
     last_transition_at: AwareDatetime | None
     seconds_in_state: float
+    transitions: int
+    """Committed transitions, creation included (the entity's version)."""
     triggers: dict[str, int]
-    """How often each trigger was applied."""
+    """How often each trigger was applied (over the first 1000 transitions)."""
     states_visited: dict[str, int]
     actions_failed: int
     actions_pending: int
@@ -475,3 +488,39 @@ class SettingsOverview(Response):
     cors_origins: list[str]
     features: dict[str, bool]
     worker: dict[str, Any]
+
+
+class ApplyDataRequest(Request):
+    data: dict[str, Any] = Field(min_length=1)
+    """Merged into the entity's context by the worker (the payload of the ``apply_data`` event)."""
+    idempotency_key: IdempotencyKey | SkipJsonSchema[None] = None
+    """Submitting twice with the same key queues one event."""
+
+
+class QueuedEventOut(Response):
+    """An event in the worker queue."""
+
+    event_id: str
+    machine_id: str
+    entity_id: str
+    trigger: str
+    payload: dict[str, Any]
+    status: str
+    """pending, processing, done, failed or dead."""
+    outcome: str | None = None
+    attempts: int
+    created_at: AwareDatetime
+    available_at: AwareDatetime
+    idempotency_key: str | None = None
+    last_error: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+    finished_at: AwareDatetime | None = None
+
+
+class DeadLetterOut(Response):
+    event: QueuedEventOut
+    reason: str
+    """failed (a permanent error) or dead (retries exhausted)."""
+    error: str
+    attempts: int
+    dead_at: AwareDatetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from pystator_contracts.settings import Settings
 from pystator_stores import open_store
 from pystator_stores.fleet import FleetQueries, open_fleet
 from pystator_stores.machines import open_machine_store
+from pystator_worker import EventQueue
 
 __all__ = ["LoadedMachine", "Runtime"]
 
@@ -49,9 +51,11 @@ class Runtime:
         self.auth = Authenticator(settings.api)
         self.scheduler = scheduler
         self.poll_interval = 0.5
+        self.queue = EventQueue(url, pool_size=2)
         self._compiled: dict[tuple[str, int], StateMachine] = {}
         self._orchestrators: dict[tuple[str, int], Orchestrator] = {}
         self._lock = asyncio.Lock()
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     async def machine(self, machine_id: str, version: int | None = None) -> LoadedMachine:
         """The stored machine (latest version by default), compiled; 404 when there is none."""
@@ -108,10 +112,20 @@ class Runtime:
             except FSMError as exc:
                 logger.warning("machine %s: timers not rebuilt: %s", stored.machine_id, exc)
 
+    def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` first when the runtime closes (background services started with it)."""
+        self._on_close.append(callback)
+
     async def close(self) -> None:
+        for callback in reversed(self._on_close):
+            try:
+                await callback()
+            except Exception:
+                logger.exception("error while stopping a background service")
         for orchestrator in self._orchestrators.values():
             await orchestrator.aclose()
         self._orchestrators.clear()
+        await self.queue.aclose()
         await self.machines.aclose()
         await self.fleet.aclose()
         await self.store.aclose()

@@ -3,14 +3,16 @@ one whose stored latest version differs is left alone (edits made through the AP
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from pystator.errors import ConfigurationError
 from pystator.stores.machines import MachineStore, check_machine_id
 from pystator_api.definitions import parse_definition
+from pystator_api.runtime import Runtime
 from pystator_api.templates import Template
 
-__all__ = ["seed_machines"]
+__all__ = ["seed_machines", "start_worker"]
 
 
 async def seed_machines(store: MachineStore, templates: Iterable[Template]) -> list[str]:
@@ -42,3 +44,28 @@ async def seed_machines(store: MachineStore, templates: Iterable[Template]) -> l
         )
         lines.append(f"machine {machine_id}: stored (version 1)")
     return lines
+
+
+async def start_worker(runtime: Runtime) -> None:
+    """Consume the worker queue in this process for every machine stored now (``pystator up``)."""
+    from pystator_worker import Worker
+
+    machines = {}
+    for stored in await runtime.machines.alist_machines():
+        machines[stored.machine_id] = (await runtime.machine(stored.machine_id)).machine
+    if not machines:
+        return
+    settings = runtime.settings.worker
+    worker = Worker(
+        machines,
+        queue=runtime.queue,
+        concurrency=settings.concurrency,
+        poll_interval=min(settings.poll_interval, 0.5),
+    )
+    task = asyncio.get_running_loop().create_task(worker.run(), name="pystator-up-worker")
+
+    async def stop() -> None:
+        worker.stop()
+        await task
+
+    runtime.on_close(stop)

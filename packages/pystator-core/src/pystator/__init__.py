@@ -41,7 +41,6 @@ from pystator.event import Event
 from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
-from pystator.orchestrator import ContextValidatorFn, Orchestrator
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 from pystator.scheduler import Scheduler
 from pystator.stores import (
@@ -81,10 +80,38 @@ if TYPE_CHECKING:
         TransitionHook,
         TransitionObserver,
     )
+    from pystator.orchestrator import ContextValidatorFn, Orchestrator
     from pystator.session import EntitySession, SnapshotError
     from pystator.sinks import EventSink, MetricSink
+    from pystator.stores import (
+        ActionOutcome,
+        ActionsStatus,
+        AsyncAuditStore,
+        AsyncBatchStateStore,
+        AsyncContextStore,
+        AsyncQueryableStateStore,
+        AsyncStateStore,
+        AsyncTransactionalStateStore,
+        AsyncVersionedStateStore,
+        AuditStore,
+        BatchStateStore,
+        CommitResult,
+        ContextStore,
+        EntityCache,
+        EntityPage,
+        EntityRecord,
+        FullStateStore,
+        InMemoryStateStore,
+        PlannedAction,
+        QueryableStateStore,
+        StateStore,
+        TransactionalStateStore,
+        TransitionCommit,
+        TransitionRecord,
+        VersionedStateStore,
+    )
 
-# Imported on first access (see pystator._lazy): the executor, hooks, sinks, diagrams and sessions.
+# Imported on first access (see pystator._lazy): executor, hooks, sinks, diagrams, sessions, stores.
 __getattr__, __dir__ = lazy_module_attributes(
     __name__,
     {
@@ -103,6 +130,33 @@ __getattr__, __dir__ = lazy_module_attributes(
         "SnapshotError": "pystator.session",
         "EventSink": "pystator.sinks",
         "MetricSink": "pystator.sinks",
+        "Orchestrator": "pystator.orchestrator",
+        "ContextValidatorFn": "pystator.orchestrator",
+        "ActionOutcome": "pystator.stores",
+        "ActionsStatus": "pystator.stores",
+        "AsyncAuditStore": "pystator.stores",
+        "AsyncBatchStateStore": "pystator.stores",
+        "AsyncContextStore": "pystator.stores",
+        "AsyncQueryableStateStore": "pystator.stores",
+        "AsyncStateStore": "pystator.stores",
+        "AsyncTransactionalStateStore": "pystator.stores",
+        "AsyncVersionedStateStore": "pystator.stores",
+        "AuditStore": "pystator.stores",
+        "BatchStateStore": "pystator.stores",
+        "CommitResult": "pystator.stores",
+        "ContextStore": "pystator.stores",
+        "EntityCache": "pystator.stores",
+        "EntityPage": "pystator.stores",
+        "EntityRecord": "pystator.stores",
+        "FullStateStore": "pystator.stores",
+        "InMemoryStateStore": "pystator.stores",
+        "PlannedAction": "pystator.stores",
+        "QueryableStateStore": "pystator.stores",
+        "StateStore": "pystator.stores",
+        "TransactionalStateStore": "pystator.stores",
+        "TransitionCommit": "pystator.stores",
+        "TransitionRecord": "pystator.stores",
+        "VersionedStateStore": "pystator.stores",
     },
     globals(),
 )
@@ -135,10 +189,11 @@ __all__ = [
     "ContextValidatorFn",
     "DestinationCandidate",
     "DestinationCheckResult",
+    "EntityCache",
     "EntityNotFoundError",
+    "EntitySession",
     "EntityPage",
     "EntityRecord",
-    "EntitySession",
     "ErrorCode",
     "Event",
     "EventSink",
@@ -158,11 +213,11 @@ __all__ = [
     "MetricsCollector",
     "Orchestrator",
     "ParallelConfiguration",
+    "SnapshotError",
     "PlannedAction",
     "QueryableStateStore",
     "Scheduler",
     "SchedulerError",
-    "SnapshotError",
     "StaleVersionError",
     "StateInfo",
     "StateMachine",

@@ -16,6 +16,7 @@ from pystator import (
     GuardRegistry,
     InMemoryStateStore,
     Orchestrator,
+    StaleVersionError,
     StateMachine,
     StoreError,
     UndefinedStateError,
@@ -376,6 +377,10 @@ def test_bad_arguments_are_named(setup: Setup) -> None:
         orchestrator.process_event("o-1", 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_attempts"):
         Orchestrator(machine, store, max_attempts=0)
+    with pytest.raises(TypeError, match="scheduler: expected a Scheduler"):
+        Orchestrator(machine, store, scheduler=object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="context_validator: expected a callable"):
+        Orchestrator(machine, store, context_validator=3)  # type: ignore[arg-type]
 
 
 def test_close_is_usable_sync_and_refuses_later_events(setup: Setup) -> None:
@@ -384,3 +389,62 @@ def test_close_is_usable_sync_and_refuses_later_events(setup: Setup) -> None:
         assert orchestrator.process_event("o-1", "exchange_ack").success
     with pytest.raises(Exception, match="closed"):
         orchestrator.process_event("o-1", "fill")
+
+
+class VersionedStore:
+    """A user's store with optimistic locking on the state but no transactional commit."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, int]] = {}
+        self.contexts: dict[str, dict[str, Any]] = {}
+
+    def get_state(self, entity_id: str) -> str | None:
+        row = self.rows.get(entity_id)
+        return None if row is None else row[0]
+
+    def set_state(self, entity_id: str, state: str, *, metadata: Mapping[str, Any] | None = None) -> None:
+        self.set_state_versioned(entity_id, state, metadata=metadata)
+
+    def get_context(self, entity_id: str) -> dict[str, Any]:
+        return dict(self.contexts.get(entity_id, {}))
+
+    def set_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
+        self.contexts[entity_id] = dict(ctx)
+
+    def get_state_versioned(self, entity_id: str) -> tuple[str | None, int]:
+        return self.rows.get(entity_id, (None, 0))
+
+    def set_state_versioned(
+        self,
+        entity_id: str,
+        state: str,
+        *,
+        expected_version: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        _, version = self.rows.get(entity_id, (None, 0))
+        if expected_version is not None and expected_version != version:
+            raise StaleVersionError("changed", entity_id=entity_id, expected_version=expected_version)
+        self.rows[entity_id] = (state, version + 1)
+        return version + 1
+
+
+def test_a_versioned_user_store_gets_compare_and_set_and_its_context_written(configs: Any) -> None:
+    store = VersionedStore()
+    orchestrator = Orchestrator(StateMachine.from_dict(configs.counter), store)
+    for _ in range(3):
+        assert orchestrator.process_event("c", "bump").success
+    assert store.rows["c"] == ("on", 3)
+    assert store.contexts["c"] == {"count": 3}
+
+    class Interfering(VersionedStore):
+        def get_context(self, entity_id: str) -> dict[str, Any]:
+            context = super().get_context(entity_id)
+            if self.rows.get(entity_id, (None, 0))[1] < 3:
+                self.set_state_versioned(entity_id, "on")  # a concurrent writer after our read
+            return context
+
+    racing = Interfering()
+    racing.rows["c"] = ("on", 1)
+    result = Orchestrator(StateMachine.from_dict(configs.counter), racing).process_event("c", "bump")
+    assert result.success and result.metadata["version"] == 4  # retried on a fresh read

@@ -133,6 +133,7 @@ def test_sync_process_event_without_a_loop_refuses_asyncio_timers_before_writing
     rig = Rig(configs.timed)
     with pytest.raises(FSMError, match="running event loop"):
         rig.orchestrator.process_event("e", "start")
+    assert rig.store.get_state("e") is None
 
 
 async def test_timer_references_of_other_machines_are_ignored(timed: Rig) -> None:

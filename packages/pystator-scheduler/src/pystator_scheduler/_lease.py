@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from pystator_scheduler._background import cancel_requested
 from pystator_scheduler._store import Claimed, RedisTimerStore
 
 __all__ = ["kept_lease"]
@@ -20,7 +21,7 @@ async def kept_lease(store: RedisTimerStore, claimed: Claimed, lease_ms: int) ->
     stop = asyncio.Event()
 
     async def keep() -> None:
-        while True:
+        while not cancel_requested():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=lease_ms / 3000)
                 return

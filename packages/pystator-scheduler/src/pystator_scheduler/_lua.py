@@ -8,7 +8,8 @@ Layout under a key prefix ``P`` (one Redis Cluster slot when ``P`` holds a hash 
 - ``P..'inflight'`` sorted set: claimed timer ids by the time their lease ends
 - ``P..'t:'..id``   hash: the timer's small fields (handler, status, attempts, times, lease token)
 - ``P..'b:'..id``   string: the timer's immutable body (event, metadata) as JSON
-- ``P..'e:'..eid``  set: ids of the entity's timers not yet finished
+- ``P..'e:'..eid``  sorted set (all scores 0, compact for few members): ids of the entity's timers
+                    not yet finished
 - ``P..'stats'``    hash: counters (fired, failed, cancelled, retried, recovered)
 - ``P..'lags'``     list: how late the last 1,000 claims were (ms)
 
@@ -49,7 +50,7 @@ end
 local function finish(id, status, retention)
   local tk = P .. 't:' .. id
   redis.call('HSET', tk, 'status', status, 'token', '')
-  redis.call('SREM', P .. 'e:' .. redis.call('HGET', tk, 'entity'), id)
+  redis.call('ZREM', P .. 'e:' .. redis.call('HGET', tk, 'entity'), id)
   redis.call('EXPIRE', tk, retention)
   redis.call('EXPIRE', P .. 'b:' .. id, retention)
   redis.call('HINCRBY', P .. 'stats', status, 1)
@@ -93,7 +94,7 @@ redis.call('HSET', tk, 'entity', ARGV[3], 'handler', ARGV[6], 'delay', ARGV[5], 
 redis.call('SET', P .. 'b:' .. id, ARGV[4])
 redis.call('ZADD', P .. 'due:' .. ARGV[6], due, id)
 redis.call('SADD', P .. 'handlers', ARGV[6])
-redis.call('SADD', P .. 'e:' .. ARGV[3], id)
+redis.call('ZADD', P .. 'e:' .. ARGV[3], 0, id)
 return {1, now, due}
 """
 )
@@ -252,7 +253,7 @@ local id = ARGV[2]
 local tk = P .. 't:' .. id
 if redis.call('HGET', tk, 'status') ~= 'pending' then return 0 end
 redis.call('ZREM', due_key(id), id)
-redis.call('SREM', P .. 'e:' .. redis.call('HGET', tk, 'entity'), id)
+redis.call('ZREM', P .. 'e:' .. redis.call('HGET', tk, 'entity'), id)
 redis.call('DEL', tk, P .. 'b:' .. id)
 return 1
 """
@@ -263,7 +264,7 @@ CANCEL_ENTITY = (
     _PRELUDE
     + """
 local cancelled = 0
-for _, id in ipairs(redis.call('SMEMBERS', P .. 'e:' .. ARGV[2])) do
+for _, id in ipairs(redis.call('ZRANGE', P .. 'e:' .. ARGV[2], 0, -1)) do
   if redis.call('ZREM', due_key(id), id) == 1 then
     finish(id, 'cancelled', tonumber(ARGV[3]))
     cancelled = cancelled + 1

@@ -8,6 +8,7 @@ its client runs on.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 from redis.asyncio import Redis
 
+from pystator.errors import SchedulerError
 from pystator.scheduler.lag import lag_percentiles
 from pystator.scheduler.protocol import ScheduledTask, SchedulerMetrics, TaskStatus
 from pystator.scheduler.timer_request import TimerRequest, decode_event, encode_event
@@ -23,6 +25,11 @@ from pystator_scheduler import _lua
 __all__ = ["ClaimBatch", "ClaimOne", "Claimed", "RedisTimerStore"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+logger = logging.getLogger("pystator.scheduler")
+
+# What decoding a damaged record raises (JSONDecodeError is a ValueError).
+_UNREADABLE = (KeyError, ValueError, TypeError, IndexError)
 
 
 def _ms_to_datetime(ms: int) -> datetime:
@@ -102,7 +109,8 @@ class RedisTimerStore:
     async def schedule(self, request: TimerRequest, handler: str) -> bool:
         """Store a pending timer; False when its id is already known (then nothing changes)."""
         body = json.dumps(
-            {"event": encode_event(request.event), "metadata": request.metadata}, separators=(",", ":")
+            {"event": json.loads(encode_event(request.event)), "metadata": request.metadata},
+            separators=(",", ":"),
         )
         created, _, _ = await self._run(
             "SCHEDULE", request.task_id, request.entity_id, body, request.delay_ms, handler
@@ -110,21 +118,34 @@ class RedisTimerStore:
         return bool(created)
 
     async def claim_due(
-        self, handlers: Sequence[str], *, limit: int, lease_ms: int, owner: str, reap_limit: int = 100
+        self,
+        handlers: Sequence[str],
+        *,
+        limit: int,
+        lease_ms: int,
+        owner: str,
+        retention_s: int,
+        reap_limit: int = 100,
     ) -> ClaimBatch:
         """Claim up to ``limit`` due timers of ``handlers``, recovering expired leases first."""
         now, next_due, rows = await self._run("CLAIM_DUE", limit, lease_ms, owner, reap_limit, *handlers)
+        claimed = [await self._decode_claim(row, retention_s) for row in rows]
         return ClaimBatch(
             now_ms=int(now),
             next_due_ms=None if int(next_due) < 0 else int(next_due),
-            claimed=[self._claimed(row) for row in rows],
+            claimed=[c for c in claimed if c is not None],
         )
 
-    async def claim_one(self, task_id: str, hop: int, *, lease_ms: int, owner: str) -> ClaimOne:
+    async def claim_one(
+        self, task_id: str, hop: int, *, lease_ms: int, owner: str, retention_s: int
+    ) -> ClaimOne:
         outcome, detail = await self._run("CLAIM_ONE", task_id, hop, lease_ms, owner)
         outcome = _text(outcome)
         if outcome == "fire":
-            return ClaimOne("fire", claimed=self._claimed(detail))
+            claimed = await self._decode_claim(detail, retention_s)
+            if claimed is None:
+                return ClaimOne("drop", reason="undecodable")
+            return ClaimOne("fire", claimed=claimed)
         if outcome == "wait":
             return ClaimOne("wait", wait_ms=int(detail))
         return ClaimOne("drop", reason=_text(detail))
@@ -178,7 +199,12 @@ class RedisTimerStore:
             fields, body = await pipe.execute()
         if not fields or body is None:
             return None
-        return self._task(task_id, {_text(k): _text(v) for k, v in fields.items()}, _text(body))
+        try:
+            return self._task(task_id, {_text(k): _text(v) for k, v in fields.items()}, _text(body))
+        except _UNREADABLE as exc:
+            raise SchedulerError(
+                f"timer {task_id!r} has an unreadable record: {exc!r}", context={"task_id": task_id}
+            ) from exc
 
     async def hop(self, task_id: str) -> int | None:
         value = await self.client.hget(self.prefix + "t:" + task_id, "hop")
@@ -191,7 +217,7 @@ class RedisTimerStore:
             for handler in await self.handler_names():
                 ids += [_text(i) for i in await self.client.zrange(self._due_key(handler), 0, -1)]
         else:
-            ids = [_text(i) for i in await self.client.smembers(self.prefix + "e:" + entity_id)]
+            ids = [_text(i) for i in await self.client.zrange(self.prefix + "e:" + entity_id, 0, -1)]
         async with self.client.pipeline(transaction=False) as pipe:
             for task_id in ids:
                 pipe.hgetall(self.prefix + "t:" + task_id)
@@ -203,8 +229,12 @@ class RedisTimerStore:
             if not fields or body is None:
                 continue
             decoded = {_text(k): _text(v) for k, v in fields.items()}
-            if decoded.get("status") == TaskStatus.PENDING.value:
+            if decoded.get("status") != TaskStatus.PENDING.value:
+                continue
+            try:
                 tasks.append((int(decoded["next"]), self._task(task_id, decoded, _text(body))))
+            except _UNREADABLE as exc:
+                logger.error("timer %s has an unreadable record, not listed: %r", task_id, exc)
         tasks.sort(key=lambda item: (item[0], item[1].scheduled_at))
         return [task for _, task in tasks]
 
@@ -248,6 +278,17 @@ class RedisTimerStore:
 
     # ---------------------------------------------------------------- decoding
 
+    async def _decode_claim(self, row: Sequence[Any], retention_s: int) -> Claimed | None:
+        """The claimed timer, or None after failing a record that cannot be read (so that one bad
+        record cannot block the others by being claimed, recovered and claimed again forever)."""
+        try:
+            return self._claimed(row)
+        except _UNREADABLE as exc:
+            task_id, token = _text(row[0]), _text(row[1])
+            logger.error("timer %s has an unreadable record, marking it failed: %r", task_id, exc)
+            await self._run("FAIL", task_id, token, f"unreadable timer record: {exc!r}", 0, 0, retention_s)
+            return None
+
     def _claimed(self, row: Sequence[Any]) -> Claimed:
         task_id, token, flat_fields, body = row
         fields = _pairs(flat_fields)
@@ -264,7 +305,7 @@ class RedisTimerStore:
         return ScheduledTask(
             task_id=task_id,
             entity_id=fields["entity"],
-            event=decode_event(body["event"]),
+            event=decode_event(json.dumps(body["event"])),
             delay_ms=int(fields["delay"]),
             status=TaskStatus(fields["status"]),
             scheduled_at=_ms_to_datetime(int(fields["sched"])),

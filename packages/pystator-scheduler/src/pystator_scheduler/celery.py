@@ -46,6 +46,7 @@ require("redis.asyncio", "celery")
 
 from redis.asyncio import Redis  # noqa: E402
 
+from pystator_scheduler._background import cancel_requested, stop  # noqa: E402
 from pystator_scheduler._delivery import deliver  # noqa: E402
 from pystator_scheduler._lease import kept_lease  # noqa: E402
 from pystator_scheduler._options import positive_int, positive_number  # noqa: E402
@@ -246,8 +247,7 @@ class CeleryScheduler:
             return
         self._closed = True
         self._stop_sweeping.set()
-        if self._sweeper is not None:
-            await asyncio.wait({self._sweeper}, timeout=5)
+        await stop(self._sweeper, 5.0)
         if _SCHEDULERS.get(self._prefix) is self:
             del _SCHEDULERS[self._prefix]
         if self._owns_client:
@@ -284,7 +284,9 @@ class CeleryScheduler:
         return runtime
 
     async def _fire(self, store: RedisTimerStore, task_id: str, hop: int) -> None:
-        outcome = await store.claim_one(task_id, hop, lease_ms=self._lease_ms, owner=self._owner)
+        outcome = await store.claim_one(
+            task_id, hop, lease_ms=self._lease_ms, owner=self._owner, retention_s=self._retention_s
+        )
         if outcome.outcome == "drop":
             logger.debug("timer %s message (hop %d) dropped: %s", task_id, hop, outcome.reason)
             return
@@ -318,7 +320,7 @@ class CeleryScheduler:
 
     async def _sweep_periodically(self) -> None:
         assert self._sweep_interval_s is not None
-        while True:
+        while not cancel_requested():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop_sweeping.wait(), timeout=self._sweep_interval_s)
                 return

@@ -33,6 +33,7 @@ require("redis.asyncio", "redis")
 from redis.asyncio import Redis  # noqa: E402
 from redis.exceptions import RedisError  # noqa: E402
 
+from pystator_scheduler._background import cancel_requested, stop  # noqa: E402
 from pystator_scheduler._delivery import deliver  # noqa: E402
 from pystator_scheduler._options import positive_int, positive_number  # noqa: E402
 from pystator_scheduler._store import Claimed, RedisTimerStore  # noqa: E402
@@ -173,7 +174,7 @@ class RedisScheduler:
         self._closed = True
         self._wake.set()
         # Stop by flag first: redis-py can swallow a cancellation that lands inside a command.
-        await _stop(self._poller, self._grace_s)
+        await stop(self._poller, self._grace_s)
         if self._running:
             _, still_running = await asyncio.wait(set(self._running), timeout=self._grace_s)
             for delivery in still_running:
@@ -181,7 +182,7 @@ class RedisScheduler:
             if still_running:
                 await asyncio.wait(still_running, timeout=self._grace_s)
         self._stop_keeping_leases.set()
-        await _stop(self._lease_keeper, self._grace_s)
+        await stop(self._lease_keeper, self._grace_s)
         if self._owns_client:
             await self._client.aclose()
 
@@ -204,7 +205,7 @@ class RedisScheduler:
             raise SchedulerError("the scheduler is closed; create a new one to schedule timers")
 
     async def _poll(self) -> None:
-        while not self._closed:
+        while not self._closed and not cancel_requested():
             self._wake.clear()
             self._next_wake_at = float("inf")  # awake: anything scheduled now must wake the next sleep
             room = self._max_concurrency - len(self._running)
@@ -218,10 +219,18 @@ class RedisScheduler:
             limit = min(self._batch_size, room)
             try:
                 batch = await self._store.claim_due(
-                    handlers, limit=limit, lease_ms=self._lease_ms, owner=self._owner
+                    handlers,
+                    limit=limit,
+                    lease_ms=self._lease_ms,
+                    owner=self._owner,
+                    retention_s=self._retention_s,
                 )
             except (RedisError, OSError) as exc:
                 logger.warning("claiming due timers failed, retrying: %s", exc)
+                await self._sleep(self._poll_interval_s)
+                continue
+            except Exception:  # never let the poller die: log, back off, keep polling
+                logger.exception("claiming due timers failed unexpectedly, retrying")
                 await self._sleep(self._poll_interval_s)
                 continue
             for claimed in batch.claimed:
@@ -260,7 +269,7 @@ class RedisScheduler:
             )
 
     async def _keep_leases(self) -> None:
-        while True:
+        while not cancel_requested():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop_keeping_leases.wait(), timeout=self._lease_ms / 3000)
                 return
@@ -269,13 +278,3 @@ class RedisScheduler:
                 await self._store.extend(leases, self._lease_ms)
             except (RedisError, OSError) as exc:
                 logger.warning("extending timer leases failed: %s", exc)
-
-
-async def _stop(background: asyncio.Task[None] | None, timeout_s: float) -> None:
-    """Wait for a background loop that was told to stop; cancel it if it does not in time."""
-    if background is None:
-        return
-    _, pending = await asyncio.wait({background}, timeout=timeout_s)
-    if pending:
-        background.cancel()
-        await asyncio.wait({background}, timeout=timeout_s)

@@ -67,6 +67,7 @@ async def test_a_delay_beyond_the_visibility_timeout_fires_once(
         return "long" in await fire_counts(client, celery_worker, scheduler.prefix)
 
     await eventually(fired, "the long timer to fire", timeout_s=30)
+    await eventually(lambda: _status_is(scheduler, task_id, TaskStatus.FIRED), "the fire to be recorded")
     task = await scheduler.get_task(task_id)
     assert task is not None
     assert task.fired_at is not None
@@ -81,6 +82,11 @@ async def test_a_delay_beyond_the_visibility_timeout_fires_once(
         lambda: _contains(fire_counts(client, celery_worker, scheduler.prefix), "sentinel"), "the sentinel"
     )
     assert (await fire_counts(client, celery_worker, scheduler.prefix))["long"] == 1
+
+
+async def _status_is(scheduler: CeleryScheduler, task_id: str, status: TaskStatus) -> bool:
+    task = await scheduler.get_task(task_id)
+    return task is not None and task.status is status
 
 
 async def _contains(counts: Awaitable[dict[str, int]], task_id: str) -> bool:
@@ -108,22 +114,23 @@ async def test_duplicated_messages_fire_once(
 async def test_sweep_resends_a_lost_message(
     scheduler: CeleryScheduler, client: aioredis.Redis, celery_worker: Any
 ) -> None:
-    # A timer stored without its message: the process died between the two steps.
+    # Timers stored without their message: the process died between the two steps.
     store = RedisTimerStore(client, scheduler.prefix)
+    await store.schedule(check_timer_request(60_000, "e", "t", None, "later"), "conformance_record")
+    assert await scheduler.sweep() == 0  # not due: nothing looks lost
     await store.schedule(check_timer_request(0, "e", "t", None, "orphan"), "conformance_record")
-    assert await scheduler.sweep() == 0  # not yet overdue by the grace period
 
-    async def swept() -> bool:
+    async def swept() -> bool:  # once overdue by the grace period (50 ms here)
         return await scheduler.sweep() == 1
 
     await eventually(swept, "the sweep to find the orphan")
     await eventually(
         lambda: _contains(fire_counts(client, celery_worker, scheduler.prefix), "orphan"), "fire"
     )
-    assert await scheduler.sweep() == 0
     task = await scheduler.get_task("orphan")
     assert task is not None
     assert (task.status, task.attempts) == (TaskStatus.FIRED, 1)
+    assert await scheduler.sweep() == 0
 
 
 async def test_a_started_scheduler_sweeps_periodically(celery_worker: Any, client: aioredis.Redis) -> None:

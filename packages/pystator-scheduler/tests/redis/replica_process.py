@@ -19,7 +19,10 @@ from pystator_scheduler.redis import RedisScheduler
 
 async def main(url: str, prefix: str, mode: str) -> None:
     client = aioredis.Redis.from_url(url)
-    scheduler = RedisScheduler(url, prefix=prefix, lease_ms=500, max_concurrency=5 if mode == "block" else 64)
+    if mode == "block":  # a short lease: the SIGKILL test waits for it to run out
+        scheduler = RedisScheduler(url, prefix=prefix, lease_ms=500, max_concurrency=5)
+    else:
+        scheduler = RedisScheduler(url, prefix=prefix)
 
     async def record(task: ScheduledTask) -> None:
         await client.hincrby(prefix + "fires", task.task_id, 1)
@@ -34,7 +37,8 @@ async def main(url: str, prefix: str, mode: str) -> None:
         scheduler.register_handler("replica_block", block)
     await scheduler.start()
     await client.rpush(prefix + "ready", "1")
-    await client.blpop([prefix + "stop"])  # one entry per replica, pushed by the test when done
+    while not await client.blpop([prefix + "stop"], timeout=1):  # the client's socket timeout is 5 s
+        pass
     await scheduler.close()
     await client.aclose()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from pystator.errors import SchedulerError
 from pystator.scheduler import RetryPolicy, ScheduledTask, Scheduler, TaskStatus
 from pystator_scheduler.redis import RedisScheduler
 
@@ -251,10 +252,14 @@ async def test_a_lost_lease_is_reported_and_not_acknowledged(redis_url: str, red
     try:
         async with RedisScheduler(redis_url, prefix=redis_prefix, fire=False) as producer:
             task_id = await producer.schedule(0, "h", "e", "tick")
-        stalled = (await store.claim_due(["h"], limit=10, lease_ms=100, owner="stalled")).claimed
+        stalled = (
+            await store.claim_due(["h"], limit=10, lease_ms=100, owner="stalled", retention_s=60)
+        ).claimed
         assert [c.task.task_id for c in stalled] == [task_id]
         await asyncio.sleep(0.15)  # the stalled owner's lease runs out
-        taken = (await store.claim_due(["h"], limit=10, lease_ms=10_000, owner="healthy")).claimed
+        taken = (
+            await store.claim_due(["h"], limit=10, lease_ms=10_000, owner="healthy", retention_s=60)
+        ).claimed
         assert [c.task.attempts for c in taken] == [2]
         assert await store.ack(stalled[0], 60) is False
         assert await store.extend({task_id: stalled[0].token}, 10_000) == 0
@@ -276,7 +281,7 @@ async def test_finished_timers_expire_after_the_retention(
         assert await scheduler.cancel(task_id)
         assert 0 < await redis_client.ttl(redis_prefix + "t:" + task_id) <= 30
         assert 0 < await redis_client.ttl(redis_prefix + "b:" + task_id) <= 30
-        assert await redis_client.smembers(redis_prefix + "e:e") == set()
+        assert await redis_client.exists(redis_prefix + "e:e") == 0
 
 
 async def test_metrics_report_overdue_timers(redis_url: str, redis_prefix: str) -> None:
@@ -349,3 +354,44 @@ async def test_a_firing_scheduler_refuses_unregistered_handler_names(
         with pytest.raises(ValueError, match="register_handler"):
             await scheduler.schedule(1, "nobody", "e", "t")
         assert await scheduler.count_pending() == 0
+
+
+def test_a_program_that_never_closes_the_scheduler_still_exits(redis_url: str, redis_prefix: str) -> None:
+    """asyncio.run cancels the poller at exit; it must stop even if redis-py swallows that."""
+    code = (
+        "import asyncio\n"
+        "from pystator_scheduler.redis import RedisScheduler\n"
+        "async def main():\n"
+        f"    scheduler = RedisScheduler({redis_url!r}, prefix={redis_prefix!r}, poll_interval_ms=1)\n"
+        "    scheduler.register_handler('h', lambda t: None)\n"
+        "    await scheduler.schedule(60_000, 'h', 'e', 't')\n"
+        "    await asyncio.sleep(0.3)\n"
+        "asyncio.run(main())\n"
+        "print('exited')\n"
+    )
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+        )
+        assert out.stdout.strip() == "exited", out.stderr
+
+
+async def test_an_unreadable_record_fails_alone(
+    redis_url: str, redis_prefix: str, redis_client: aioredis.Redis
+) -> None:
+    fired: list[str] = []
+    async with RedisScheduler(redis_url, prefix=redis_prefix, fire=False) as producer:
+        broken = await producer.schedule(0, "h", "e", "tick", task_id="broken")
+        healthy = [await producer.schedule(0, "h", "e", "tick", task_id=f"ok{i}") for i in range(3)]
+    await redis_client.set(redis_prefix + "b:" + broken, "{not json")
+    async with RedisScheduler(redis_url, prefix=redis_prefix) as scheduler:
+        scheduler.register_handler("h", lambda t: fired.append(t.task_id))
+        await eventually(lambda: _true(sorted(fired) == healthy), "the readable timers to fire")
+
+        async def failed() -> bool:
+            return await redis_client.hget(redis_prefix + "t:" + broken, "status") == "failed"
+
+        await eventually(failed, "the broken one to fail")
+        assert (await scheduler.metrics()).in_flight == 0
+        with pytest.raises(SchedulerError, match="unreadable record"):
+            await scheduler.get_task(broken)

@@ -82,6 +82,9 @@ class PerLoop(Generic[R]):
 
     async def get(self) -> R:
         loop = asyncio.get_running_loop()
+        ready = self._tasks.get(loop)
+        if ready is not None and ready.done() and not ready.cancelled() and ready.exception() is None:
+            return ready.result()  # the common case: no lock, no shield, no new future
         with self._lock:
             task = self._tasks.get(loop)
             if task is None:

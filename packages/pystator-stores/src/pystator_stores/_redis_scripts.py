@@ -8,7 +8,7 @@ Keys, under the store's prefix ``P`` (``{n}:{machine}`` is the machine name with
 front, so that no machine and state pair can spell another's key):
 
 - ``P e:{id}``: hash of the entity (machine, state, version, context, metadata, created_at, updated_at)
-- ``P h:{id}``: stream of the history, entry id ``{version}-1``
+- ``P h:{id}``: stream of the history, entry id ``{version}-1``, one field ``r``: the row as JSON
 - ``P a:{id}``: hash version -> ``{"status", "outcomes"}`` of transitions that planned actions
 - ``P i:{id}``: hash idempotency key -> version
 - ``P pending`` and ``P pm:{n}:{machine}``: sorted sets (score: commit time) of pending transitions
@@ -38,6 +38,16 @@ local function index(id, machine, state)
   redis.call('HINCRBY', mkey('mc:', machine), state, 1)
   redis.call('ZADD', mkey('m:', machine), 0, id)
 end
+local function move(id, machine, from, to)
+  local states = mkey('ms:', machine) .. ':'
+  redis.call('ZREM', states .. from, id)
+  redis.call('ZADD', states .. to, 0, id)
+  local counts = mkey('mc:', machine)
+  if redis.call('HINCRBY', counts, from, -1) <= 0 then
+    redis.call('HDEL', counts, from)
+  end
+  redis.call('HINCRBY', counts, to, 1)
+end
 local function field(fields, name)
   for i = 1, #fields, 2 do
     if fields[i] == name then return fields[i + 1] end
@@ -47,11 +57,11 @@ end
 """
 
 # ARGV: prefix, id, machine, expected, to_state, context, metadata, timestamp, idempotency_key,
-#       from_state, trigger, event_id, context_changes, actions, has_actions, score, pending_payload
+#       history entry (JSON), pending score ('' when the transition plans no actions)
 COMMIT = (
     _PRELUDE
     + """
-local id, machine, expected, key = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[9]
+local id, machine, expected, state, key = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[9]
 local ekey = p .. 'e:' .. id
 if key ~= '' then
   local first = redis.call('HGET', p .. 'i:' .. id, key)
@@ -67,25 +77,25 @@ if cur[3] then
 end
 if actual ~= expected then return {'stale', tostring(actual)} end
 local version = actual + 1
-local ok, err = pcall(redis.call, 'XADD', p .. 'h:' .. id, version .. '-1',
-  'machine', machine, 'from_state', ARGV[10], 'to_state', ARGV[5], 'trigger', ARGV[11],
-  'timestamp', ARGV[8], 'event_id', ARGV[12], 'idempotency_key', key,
-  'context_changes', ARGV[13], 'actions', ARGV[14], 'metadata', ARGV[7])
+local ok, err = pcall(redis.call, 'XADD', p .. 'h:' .. id, version .. '-1', 'r', ARGV[10])
 if not ok then return {'corrupt', 'history', tostring(err)} end
-redis.call('HSET', ekey, 'machine', machine, 'state', ARGV[5], 'version', version,
+redis.call('HSET', ekey, 'machine', machine, 'state', state, 'version', version,
   'context', ARGV[6], 'metadata', ARGV[7], 'updated_at', ARGV[8])
 if actual == 0 then
   redis.call('HSET', ekey, 'created_at', ARGV[8])
-else
+  index(id, machine, state)
+elseif (cur[1] or '') ~= machine then
   unindex(id, cur[1] or '', cur[2])
+  index(id, machine, state)
+elseif cur[2] ~= state then
+  move(id, machine, cur[2], state)
 end
-index(id, machine, ARGV[5])
 if key ~= '' then redis.call('HSET', p .. 'i:' .. id, key, version) end
-if ARGV[15] == '1' then
-  redis.call('HSET', p .. 'a:' .. id, version, ARGV[17])
+if ARGV[11] ~= '' then
+  redis.call('HSET', p .. 'a:' .. id, version, '{"status":"pending","outcomes":[]}')
   local member = cjson.encode({machine, id, version})
-  redis.call('ZADD', p .. 'pending', ARGV[16], member)
-  redis.call('ZADD', mkey('pm:', machine), ARGV[16], member)
+  redis.call('ZADD', p .. 'pending', ARGV[11], member)
+  redis.call('ZADD', mkey('pm:', machine), ARGV[11], member)
 end
 return {'applied', tostring(version)}
 """
@@ -116,11 +126,11 @@ for i = 5, #ARGV, 2 do
   if cur[3] == 0 then
     redis.call('HSET', ekey, 'machine', '', 'state', state, 'version', 1, 'context', '{}',
       'metadata', metadata, 'created_at', now, 'updated_at', now)
+    index(id, '', state)
   else
     redis.call('HSET', ekey, 'state', state, 'version', version, 'metadata', metadata, 'updated_at', now)
-    unindex(id, cur[1], cur[2])
+    if cur[2] ~= state then move(id, cur[1], cur[2], state) end
   end
-  index(id, cur[1], state)
   versions[#versions + 1] = tostring(version)
 end
 return {'applied', versions}
@@ -142,7 +152,7 @@ MARK_ACTIONS = (
 local id, version = ARGV[2], ARGV[3]
 local entries = redis.call('XRANGE', p .. 'h:' .. id, version .. '-1', version .. '-1')
 if #entries == 0 then return false end
-local machine = field(entries[1][2], 'machine') or ''
+local machine = cjson.decode(field(entries[1][2], 'r')).machine
 redis.call('HSET', p .. 'a:' .. id, version, ARGV[4])
 local member = cjson.encode({machine, id, tonumber(version)})
 redis.call('ZREM', p .. 'pending', member)

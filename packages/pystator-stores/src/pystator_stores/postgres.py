@@ -14,9 +14,8 @@ side) and ``await aclose()`` (in each loop you used) when done.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pystator.errors import EntityNotFoundError, StoreError
@@ -47,12 +46,16 @@ from pystator_stores.migrations.registry import select
 __all__ = [
     "PostgresStateStore",
     "commit_on_connection",
+    "entity_from_row",
     "get_transition_on_connection",
     "history_on_connection",
     "load_entity_on_connection",
+    "mark_actions_on_connection",
 ]
 
 T = TypeVar("T")
+
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 _ENTITY_COLUMNS = "entity_id, machine, state, version, context, updated_at, metadata"
 _TRANSITION_COLUMNS = (
@@ -195,43 +198,49 @@ class PostgresStateStore(SyncTwins):
     async def _open_pool(self) -> asyncpg.Pool:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
-        with self._translated():
+        try:
             pool = await asyncpg.create_pool(self.dsn, **self._pool_options)
             if self._migrate:
                 async with pool.acquire() as conn:
                     await postgres_upgrade(conn, select(["stores"]))
                 self._migrate = False
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
         return pool
 
     async def _pool(self) -> asyncpg.Pool:
         return await self._pools.get()
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except asyncpg.UndefinedTableError as exc:
-            raise StoreError(
+    def _store_error(self, exc: BaseException) -> StoreError:
+        """A driver error as a ``StoreError`` that says what to do (and never shows the password)."""
+        if isinstance(exc, asyncpg.UndefinedTableError):
+            return StoreError(
                 f"PostgreSQL: the store's tables are missing ({exc}); run `pystator db upgrade` "
                 "or open the store with migrate=True"
-            ) from exc
-        except asyncpg.PostgresError as exc:
-            raise StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise StoreError(f"PostgreSQL at {_redacted(self.dsn)}: {type(exc).__name__}: {exc}") from exc
+            )
+        if isinstance(exc, asyncpg.PostgresError):
+            return StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}")
+        return StoreError(f"PostgreSQL at {_redacted(self.dsn)}: {type(exc).__name__}: {exc}")
 
     def _run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._closed:
+            coro.close()
+            raise StoreError(f"{self!r} is closed")
         return self._loop_thread.run(coro)
 
     async def _fetchrow(self, sql: str, *args: Any) -> Any:
         pool = await self._pool()
-        with self._translated():
+        try:
             return await pool.fetchrow(sql, *args)
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     async def _fetch(self, sql: str, *args: Any) -> list[Any]:
         pool = await self._pool()
-        with self._translated():
+        try:
             return list(await pool.fetch(sql, *args))
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     # ------------------------------------------------------------------ plain state and context
 
@@ -252,7 +261,7 @@ class PostgresStateStore(SyncTwins):
 
     async def aset_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
         check_entity_id(entity_id)
-        encoded = codec.encode_json(dict(ctx), field="context")
+        encoded = codec.encode_json(codec.plain(ctx), field="context")
         row = await self._fetchrow(
             "UPDATE pystator_entities SET context = $2::jsonb, updated_at = $3 WHERE entity_id = $1 "
             "RETURNING version",
@@ -278,12 +287,14 @@ class PostgresStateStore(SyncTwins):
         metadata: Mapping[str, Any] | None = None,
     ) -> int:
         check_state_write(entity_id, state, expected_version)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         pool = await self._pool()
-        with self._translated():
+        try:
             return await self._write_state(
                 pool, entity_id, state, expected=expected_version, metadata=encoded, now=self._clock()
             )
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     @staticmethod
     async def _write_state(
@@ -321,15 +332,17 @@ class PostgresStateStore(SyncTwins):
     ) -> dict[str, int]:
         for entity_id, state in states.items():
             check_state_write(entity_id, state, None)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         now = self._clock()
         pool = await self._pool()
-        with self._translated():
+        try:
             async with pool.acquire() as conn, conn.transaction():
                 return {
                     eid: await self._write_state(conn, eid, state, expected=None, metadata=encoded, now=now)
                     for eid, state in states.items()
                 }
+        except _DRIVER_ERRORS as exc:
+            raise self._store_error(exc) from exc
 
     # ------------------------------------------------------------------ queries
 
@@ -390,17 +403,17 @@ class PostgresStateStore(SyncTwins):
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
         now = commit.timestamp or self._clock()
         pool = await self._pool()
-        try:
-            with self._translated():
+        for attempt in (1, 2):
+            try:
                 async with pool.acquire() as conn:
                     return await commit_on_connection(conn, commit, now=now)
-        except StoreError as exc:
-            if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
-                raise
-            # A concurrent commit with the same idempotency key won; this run now finds it.
-            with self._translated():
-                async with pool.acquire() as conn:
-                    return await commit_on_connection(conn, commit, now=now)
+            except asyncpg.UniqueViolationError as exc:
+                if attempt == 2:
+                    raise self._store_error(exc) from exc
+                # A concurrent commit with the same idempotency key won; this run now finds it.
+            except _DRIVER_ERRORS as exc:
+                raise self._store_error(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
@@ -473,6 +486,12 @@ class PostgresStateStore(SyncTwins):
 # translate driver errors: the caller owns the connection and decides what to roll back.
 
 
+def entity_from_row(row: Mapping[str, Any]) -> EntityRecord:
+    """An ``EntityRecord`` from a ``pystator_entities`` row (or that table's composite value), as
+    read by asyncpg."""
+    return _entity(row)
+
+
 async def load_entity_on_connection(
     conn: Any, entity_id: str, *, for_update: bool = False
 ) -> EntityRecord | None:
@@ -509,12 +528,27 @@ async def get_transition_on_connection(conn: Any, entity_id: str, version: int) 
     return None if row is None else _transition(row)
 
 
+async def mark_actions_on_connection(
+    conn: Any, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+) -> bool:
+    """``amark_actions`` on ``conn`` without reading the row back; False when there is no such row."""
+    status = await conn.execute(
+        "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
+        "WHERE entity_id = $1 AND version = $2",
+        entity_id,
+        version,
+        codec.encode_outcomes(list(outcomes)),
+        ActionsStatus.from_outcomes(outcomes).value,
+    )
+    return bool(status != "UPDATE 0")
+
+
 async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: datetime) -> CommitResult:
     """``acommit_transition`` on ``conn``: the one-statement compare-and-set, state, history row and
     idempotency key, written as part of whatever transaction ``conn`` is in."""
-    context = codec.encode_json(dict(commit.context), field="context")
-    metadata = codec.encode_json(dict(commit.metadata), field="metadata")
-    changes = codec.encode_json(dict(commit.context_changes), field="context_changes")
+    context = codec.encode_json(codec.plain(commit.context), field="context")
+    metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+    changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
     actions = codec.encode_actions(commit.actions)
     status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
     expected = commit.expected_version or 0
@@ -537,32 +571,7 @@ async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: date
     )
     if row["applied_version"] is not None:
         version = int(row["applied_version"])
-        entity = EntityRecord(
-            commit.entity_id,
-            commit.machine,
-            commit.to_state,
-            version,
-            codec.decode_object(context, entity_id=commit.entity_id, column="context"),
-            now.astimezone(UTC),
-            codec.decode_object(metadata, entity_id=commit.entity_id, column="metadata"),
-        )
-        transition = codec.transition_from_columns(
-            commit.entity_id,
-            machine=commit.machine,
-            version=version,
-            from_state=commit.from_state,
-            to_state=commit.to_state,
-            trigger=commit.trigger,
-            timestamp=now,
-            event_id=commit.event_id,
-            idempotency_key=commit.idempotency_key,
-            context_changes=changes,
-            actions=actions,
-            actions_status=status.value,
-            action_outcomes="[]",
-            metadata=metadata,
-        )
-        return CommitResult(entity, transition)
+        return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
     if row["duplicate_version"] is not None:
         first = await get_transition_on_connection(conn, commit.entity_id, int(row["duplicate_version"]))
         current = await load_entity_on_connection(conn, commit.entity_id)

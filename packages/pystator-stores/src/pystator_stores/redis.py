@@ -14,9 +14,8 @@ not Redis Cluster.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -58,7 +57,6 @@ __all__ = ["RedisStateStore"]
 T = TypeVar("T")
 
 _ENTITY_FIELDS = ("machine", "state", "version", "context", "updated_at", "metadata")
-_PENDING_PAYLOAD = '{"status":"pending","outcomes":[]}'
 _SCRIPTS = {
     "commit": scripts.COMMIT,
     "set_states": scripts.SET_STATES,
@@ -109,27 +107,56 @@ def _transition(
     entity_id: str, entry_id: str, raw_fields: Sequence[Any], payload: str | None
 ) -> TransitionRecord:
     fields = dict(zip(raw_fields[0::2], raw_fields[1::2]))
-    status, outcomes = ActionsStatus.DONE.value, "[]"
+    row = codec.decode_object(fields.get("r"), entity_id=entity_id, column="history entry")
+    status: object = ActionsStatus.DONE.value
+    outcomes: Any = []
     if payload is not None:
         decoded = codec.decode_object(payload, entity_id=entity_id, column="action_outcomes")
-        status = decoded.get("status", "")
-        outcomes = json.dumps(decoded.get("outcomes"))
+        status, outcomes = decoded.get("status"), decoded.get("outcomes")
     return codec.transition_from_columns(
         entity_id,
-        machine=fields.get("machine"),
+        machine=row.get("machine"),
         version=entry_id.split("-", 1)[0],
-        from_state=fields.get("from_state"),
-        to_state=fields.get("to_state"),
-        trigger=fields.get("trigger"),
-        timestamp=fields.get("timestamp"),
-        event_id=fields.get("event_id"),
-        idempotency_key=fields.get("idempotency_key"),
-        context_changes=fields.get("context_changes"),
-        actions=fields.get("actions"),
+        from_state=row.get("from_state"),
+        to_state=row.get("to_state"),
+        trigger=row.get("trigger"),
+        timestamp=row.get("timestamp"),
+        event_id=row.get("event_id"),
+        idempotency_key=row.get("idempotency_key"),
+        context_changes=row.get("context_changes"),
+        actions=row.get("actions"),
         actions_status=status,
         action_outcomes=outcomes,
-        metadata=fields.get("metadata"),
+        metadata=row.get("metadata"),
     )
+
+
+def _history_entry(
+    commit: TransitionCommit, timestamp: str, changes: str, actions: str, metadata: str
+) -> str:
+    """The history row as one JSON object; the already-encoded JSON columns are spliced in as they are."""
+    scalars = codec.encode_json(
+        {
+            "machine": commit.machine,
+            "from_state": commit.from_state,
+            "to_state": commit.to_state,
+            "trigger": commit.trigger,
+            "timestamp": timestamp,
+            "event_id": commit.event_id,
+            "idempotency_key": commit.idempotency_key,
+        },
+        field="commit",
+    )
+    return f'{scalars[:-1]},"context_changes":{changes},"actions":{actions},"metadata":{metadata}}}'
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
 
 
 def _score(moment: datetime) -> str:
@@ -158,9 +185,10 @@ class RedisStateStore:
         self._client = redis.Redis.from_url(url, decode_responses=True, **client_options)
         self._scripts = {name: self._client.register_script(src) for name, src in _SCRIPTS.items()}
         self._async_clients: PerLoop[tuple[redis.asyncio.Redis, dict[str, Any]]] = PerLoop(self._open_async)
+        self._closed = False
 
     def __repr__(self) -> str:
-        return f"RedisStateStore({self.url!r}, prefix={self.prefix!r})"
+        return f"RedisStateStore({_redacted(self.url)!r}, prefix={self.prefix!r})"
 
     # ------------------------------------------------------------------ drivers
 
@@ -168,24 +196,28 @@ class RedisStateStore:
         client = redis.asyncio.Redis.from_url(self.url, decode_responses=True, **self._client_options)
         return client, {name: client.register_script(src) for name, src in _SCRIPTS.items()}
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"Redis at {self.url}: {type(exc).__name__}: {exc}") from exc
-        except redis.exceptions.RedisError as exc:
-            raise StoreError(f"Redis: {type(exc).__name__}: {exc}") from exc
+    def _store_error(self, exc: redis.exceptions.RedisError) -> StoreError:
+        """A driver error as a ``StoreError`` (the URL, never a password, for a connection problem)."""
+        if isinstance(exc, redis.exceptions.ConnectionError):
+            return StoreError(f"Redis at {_redacted(self.url)}: {type(exc).__name__}: {exc}")
+        return StoreError(f"Redis: {type(exc).__name__}: {exc}")
+
+    def _check_open(self, op: _Op[Any]) -> None:
+        if self._closed:
+            op.close()
+            raise StoreError(f"{self!r} is closed")
 
     def _run(self, op: _Op[T]) -> T:
-        with self._translated():
-            try:
-                command = next(op)
-                while True:
-                    command = op.send(self._execute(command))
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        self._check_open(op)
+        try:
+            command = next(op)
+            while True:
+                command = op.send(self._execute(command))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        except redis.exceptions.RedisError as exc:
+            raise self._store_error(exc) from exc
 
     def _execute(self, command: _Command) -> Any:
         if isinstance(command, _Call):
@@ -198,24 +230,26 @@ class RedisStateStore:
         return pipe.execute()
 
     async def _arun(self, op: _Op[T]) -> T:
+        self._check_open(op)
         client, client_scripts = await self._async_clients.get()
-        with self._translated():
-            try:
-                command = next(op)
-                while True:
-                    if isinstance(command, _Call):
-                        reply = await client.execute_command(command.command, *command.args)  # type: ignore[no-untyped-call]
-                    elif isinstance(command, _Script):
-                        reply = await client_scripts[command.name](keys=[], args=command.args)
-                    else:
-                        pipe = client.pipeline(transaction=False)
-                        for call in command.calls:
-                            pipe.execute_command(call.command, *call.args)
-                        reply = await pipe.execute()
-                    command = op.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        try:
+            command = next(op)
+            while True:
+                if isinstance(command, _Call):
+                    reply = await client.execute_command(command.command, *command.args)  # type: ignore[no-untyped-call]
+                elif isinstance(command, _Script):
+                    reply = await client_scripts[command.name](keys=[], args=command.args)
+                else:
+                    pipe = client.pipeline(transaction=False)
+                    for call in command.calls:
+                        pipe.execute_command(call.command, *call.args)
+                    reply = await pipe.execute()
+                command = op.send(reply)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        except redis.exceptions.RedisError as exc:
+            raise self._store_error(exc) from exc
 
     # ------------------------------------------------------------------ keys
 
@@ -255,7 +289,7 @@ class RedisStateStore:
 
     def _op_set_context(self, entity_id: str, ctx: Mapping[str, Any]) -> _Op[None]:
         check_entity_id(entity_id)
-        encoded = codec.encode_json(dict(ctx), field="context")
+        encoded = codec.encode_json(codec.plain(ctx), field="context")
         now = codec.encode_timestamp(self._clock())
         found = yield _Script("set_context", (self.prefix, entity_id, encoded, now))
         if not found:
@@ -266,7 +300,7 @@ class RedisStateStore:
     ) -> _Op[dict[str, int]]:
         for entity_id, state in states.items():
             check_state_write(entity_id, state, expected)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         now = codec.encode_timestamp(self._clock())
         pairs = [item for pair in states.items() for item in pair]
         args = (self.prefix, encoded, now, "" if expected is None else str(expected), *pairs)
@@ -336,9 +370,9 @@ class RedisStateStore:
 
     def _op_commit(self, commit: TransitionCommit) -> _Op[CommitResult]:
         entity_id = commit.entity_id
-        context = codec.encode_json(dict(commit.context), field="context")
-        metadata = codec.encode_json(dict(commit.metadata), field="metadata")
-        changes = codec.encode_json(dict(commit.context_changes), field="context_changes")
+        context = codec.encode_json(codec.plain(commit.context), field="context")
+        metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+        changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
         actions = codec.encode_actions(commit.actions)
         moment = commit.timestamp or self._clock()
         now = codec.encode_timestamp(moment)
@@ -355,29 +389,16 @@ class RedisStateStore:
                 metadata,
                 now,
                 commit.idempotency_key or "",
-                commit.from_state or "",
-                commit.trigger,
-                commit.event_id or "",
-                changes,
-                actions,
-                "1" if commit.actions else "0",
-                _score(moment),
-                _PENDING_PAYLOAD,
+                _history_entry(commit, now, changes, actions, metadata),
+                _score(moment) if commit.actions else "",
             ),
         )
         outcome = reply[0]
         if outcome == "applied":
-            version = int(reply[1])
-            entity = _entity(entity_id, (commit.machine, commit.to_state, version, context, now, metadata))
-            fields = [
-                "machine", commit.machine, "from_state", commit.from_state or "", "to_state", commit.to_state,
-                "trigger", commit.trigger, "timestamp", now, "event_id", commit.event_id or "",
-                "idempotency_key", commit.idempotency_key or "", "context_changes", changes,
-                "actions", actions, "metadata", metadata,
-            ]  # fmt: skip
-            payload = _PENDING_PAYLOAD if commit.actions else None
-            assert entity is not None
-            return CommitResult(entity, _transition(entity_id, f"{version}-1", fields, payload))
+            status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+            return codec.committed_records(
+                commit, version=int(reply[1]), timestamp=moment, actions_status=status
+            )
         if outcome == "duplicate":
             first = yield from self._op_get_transition(entity_id, int(reply[1]))
             current = yield from self._op_load(entity_id)
@@ -559,6 +580,7 @@ class RedisStateStore:
 
     def close(self) -> None:
         """Close the sync client; async clients of loops that are gone are dropped."""
+        self._closed = True
         self._client.close()
         for future in self._async_clients.take_all().values():
             future.cancel()

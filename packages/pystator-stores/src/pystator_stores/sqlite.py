@@ -51,6 +51,7 @@ __all__ = [
     "get_transition_on_connection",
     "history_on_connection",
     "load_entity_on_connection",
+    "mark_actions_on_connection",
 ]
 
 P = ParamSpec("P")
@@ -209,7 +210,7 @@ class SQLiteStateStore(AsyncTwins):
 
     def set_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
         check_entity_id(entity_id)
-        encoded = codec.encode_json(dict(ctx), field="context")
+        encoded = codec.encode_json(codec.plain(ctx), field="context")
         now = codec.encode_timestamp(self._clock())
         with self._write() as conn:
             cursor = conn.execute(
@@ -232,7 +233,7 @@ class SQLiteStateStore(AsyncTwins):
         metadata: Mapping[str, Any] | None = None,
     ) -> int:
         check_state_write(entity_id, state, expected_version)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         now = codec.encode_timestamp(self._clock())
         with self._write() as conn:
             return self._write_state(
@@ -290,7 +291,7 @@ class SQLiteStateStore(AsyncTwins):
     ) -> dict[str, int]:
         for entity_id, state in states.items():
             check_state_write(entity_id, state, None)
-        encoded = codec.encode_json(dict(metadata or {}), field="metadata")
+        encoded = codec.encode_json(codec.plain(metadata or {}), field="metadata")
         now = codec.encode_timestamp(self._clock())
         with self._write() as conn:
             return {
@@ -445,14 +446,31 @@ def get_transition_on_connection(
     return None if row is None else _transition(row)
 
 
+def mark_actions_on_connection(
+    conn: sqlite3.Connection, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+) -> bool:
+    """``mark_actions`` on ``conn`` (in the caller's transaction); False when there is no such row."""
+    cursor = conn.execute(
+        "UPDATE pystator_transitions SET action_outcomes = ?, actions_status = ? "
+        "WHERE entity_id = ? AND version = ?",
+        (
+            codec.encode_outcomes(list(outcomes)),
+            ActionsStatus.from_outcomes(outcomes).value,
+            entity_id,
+            version,
+        ),
+    )
+    return cursor.rowcount > 0
+
+
 def commit_on_connection(
     conn: sqlite3.Connection, commit: TransitionCommit, *, now: datetime
 ) -> CommitResult:
     """``commit_transition`` inside the caller's open write transaction on ``conn``."""
     entity_id = commit.entity_id
-    context = codec.encode_json(dict(commit.context), field="context")
-    metadata = codec.encode_json(dict(commit.metadata), field="metadata")
-    changes = codec.encode_json(dict(commit.context_changes), field="context_changes")
+    context = codec.encode_json(codec.plain(commit.context), field="context")
+    metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+    changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
     actions = codec.encode_actions(commit.actions)
     status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
     stamp = codec.encode_timestamp(now)
@@ -502,8 +520,7 @@ def commit_on_connection(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         transition_row,
     )
-    entity_row = (entity_id, commit.machine, commit.to_state, version, context, stamp, metadata)
-    return CommitResult(_entity(entity_row), _transition(transition_row))
+    return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
 
 
 def _duplicate(conn: sqlite3.Connection, entity_id: str, key: str) -> CommitResult | None:

@@ -27,7 +27,15 @@ from pystator.stores.records import (
 )
 from pystator_worker.records import DeadLetter, EventInfo, EventOutcome, EventStatus, QueueMetrics
 
-__all__ = ["Backend", "Claim", "ClaimedEvent", "ProcessingEvent", "Submission", "encode_payload"]
+__all__ = [
+    "Backend",
+    "Claim",
+    "ClaimedEvent",
+    "ProcessingEvent",
+    "Submission",
+    "encode_payload",
+    "runs_after_commit",
+]
 
 NOTIFY_CHANNEL = "pystator_worker_events"
 
@@ -40,6 +48,12 @@ def encode_payload(payload: Mapping[str, Any], *, field: str = "payload") -> str
         return json.dumps(dict(payload), separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{field}: expected JSON-serialisable values ({exc})") from exc
+
+
+def runs_after_commit(transition: TransitionRecord) -> bool:
+    """Whether the transition planned work that runs after the commit (anything but effects, which the
+    commit already applied): its event then stays ``processing`` under a lease until that work ends."""
+    return transition.actions_pending and any(action.kind != "effect" for action in transition.actions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +94,8 @@ class Claim(abc.ABC):
 
     event: ClaimedEvent
     committed: bool = False
+    processing: bool = False
+    """Set by ``commit_transition``: the event waits in ``processing`` for its actions."""
 
     @abc.abstractmethod
     async def load_entity(self, entity_id: str) -> EntityRecord | None:
@@ -93,10 +109,19 @@ class Claim(abc.ABC):
 
     @abc.abstractmethod
     async def commit_transition(
-        self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float
+        self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float, defer: bool
     ) -> CommitResult:
         """Write the transition and the event's status (``processing`` while actions are pending,
-        else ``done``) and COMMIT."""
+        else ``done``) and COMMIT.
+
+        With ``defer`` and nothing to run after the commit (no actions, or effects only), the COMMIT
+        waits for ``mark_actions`` (which records the effects' outcomes in the same transaction) or
+        ``settle()``: one WAL flush per event instead of two.
+        """
+
+    @abc.abstractmethod
+    async def settle(self) -> None:
+        """COMMIT a deferred commit (no-op when there is none)."""
 
     @abc.abstractmethod
     async def finish(
@@ -117,11 +142,8 @@ class Claim(abc.ABC):
 
     @abc.abstractmethod
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
-        """Record action outcomes on the history row (after the COMMIT)."""
-
-    @abc.abstractmethod
-    async def complete(self, worker_id: str) -> None:
-        """``processing`` -> ``done`` once the actions ran (only while this worker holds the lease)."""
+        """Record action outcomes on the history row; a ``processing`` event becomes ``done`` with
+        them (only while this worker holds its lease). Finishes a deferred commit."""
 
     @abc.abstractmethod
     async def release(self) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NoReturn
 
 from pystator.stores.records import (
     ActionOutcome,
+    ActionsStatus,
     CommitResult,
     EntityRecord,
     TransitionCommit,
@@ -36,6 +37,7 @@ class CurrentClaim:
     claim: Claim
     worker_id: str
     lease_seconds: float
+    defer_commit: bool = False
     committed: CommitResult | None = None
 
 
@@ -76,7 +78,7 @@ class ClaimStore:
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
         active = _active()
         result = await active.claim.commit_transition(
-            commit, worker_id=active.worker_id, lease_seconds=active.lease_seconds
+            commit, worker_id=active.worker_id, lease_seconds=active.lease_seconds, defer=active.defer_commit
         )
         active.committed = result
         return result
@@ -86,8 +88,19 @@ class ClaimStore:
     ) -> TransitionRecord:
         active = _active()
         await active.claim.mark_actions(entity_id, version, outcomes)
+        committed = active.committed
+        if committed is not None and (committed.transition.entity_id, committed.transition.version) == (
+            entity_id,
+            version,
+        ):
+            return replace(
+                committed.transition,
+                action_outcomes=tuple(outcomes),
+                actions_status=ActionsStatus.from_outcomes(outcomes),
+            )
         record = await active.claim.get_transition(entity_id, version)
-        assert record is not None
+        if record is None:
+            raise LookupError(f"entity {entity_id!r} has no transition with version {version}")
         return record
 
     async def apending_action_records(

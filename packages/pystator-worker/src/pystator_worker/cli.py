@@ -83,9 +83,10 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        _queue(database_url).close()  # a clear error for a bad URL before anything starts
         worker = Worker(
             machines,
-            queue=_queue(database_url),
+            database_url=database_url,
             concurrency=concurrency,
             default_machine=default_machine,
             retention=timedelta(days=retention_days) if retention_days is not None else None,

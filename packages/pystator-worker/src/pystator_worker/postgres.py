@@ -15,10 +15,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pystator.stores import codec
 from pystator.stores.records import (
     ActionOutcome,
-    ActionsStatus,
     CommitResult,
     EntityRecord,
     TransitionCommit,
@@ -35,6 +33,7 @@ from pystator_worker.backend import (
     ClaimedEvent,
     ProcessingEvent,
     Submission,
+    runs_after_commit,
 )
 from pystator_worker.records import DeadLetter, EventInfo, EventOutcome, EventStatus, QueueMetrics, WorkerNode
 from pystator_worker.schema import COMPONENT
@@ -43,7 +42,13 @@ __all__ = ["PostgresBackend"]
 
 _EVENT_COLUMNS = (
     "e.event_id, e.machine, e.entity_id, e.trigger, e.payload, e.idempotency_key, e.status, e.outcome, "
-    "e.attempts, e.last_error, e.result, e.created_at, e.available_at, e.started_at, e.finished_at"
+    "e.attempts, e.last_error, e.result, e.applied_version, e.created_at, e.available_at, e.started_at, "
+    "e.finished_at, t.from_state, t.to_state"
+)
+# An applied event's result is its history row's: read it from there rather than copy it.
+_EVENT_FROM = (
+    "worker_events e LEFT JOIN pystator_transitions t "
+    "ON t.entity_id = e.entity_id AND t.version = e.applied_version"
 )
 
 _SUBMIT = f"""
@@ -58,17 +63,21 @@ SELECT event_id, CASE WHEN $8 THEN (SELECT pg_notify('{NOTIFY_CHANNEL}', '')) EN
 """
 
 _CLAIM = """
-SELECT e.seq, e.event_id, e.machine, e.entity_id, e.trigger, e.payload, e.attempts, e.created_at,
-       now() AS now
-  FROM worker_events e
- WHERE e.status = 'pending' AND e.available_at <= now()
-   AND NOT EXISTS (
-       SELECT 1 FROM worker_events o
-        WHERE o.status = 'pending' AND o.entity_id = e.entity_id AND o.seq < e.seq
-   )
- ORDER BY e.seq
- LIMIT 1
- FOR UPDATE OF e SKIP LOCKED
+WITH ev AS (
+    SELECT e.seq, e.event_id, e.machine, e.entity_id, e.trigger, e.payload, e.attempts, e.created_at
+      FROM worker_events e
+     WHERE e.status = 'pending' AND e.available_at <= now()
+       AND NOT EXISTS (
+           SELECT 1 FROM worker_events o
+            WHERE o.status = 'pending' AND o.entity_id = e.entity_id AND o.seq < e.seq
+       )
+     ORDER BY e.seq
+     LIMIT 1
+     FOR UPDATE OF e SKIP LOCKED
+), ent AS (
+    SELECT x FROM pystator_entities x WHERE x.entity_id = (SELECT entity_id FROM ev) FOR UPDATE
+)
+SELECT ev.*, now() AS now, (SELECT x FROM ent) AS entity FROM ev
 """
 
 _FINISH = """
@@ -103,8 +112,24 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _literal(value: str | None) -> str:
+    """A SQL string literal (``standard_conforming_strings`` is on: only quotes need doubling)."""
+    if value is None:
+        return "NULL"
+    if "\x00" in value:
+        raise ValueError("text for PostgreSQL must not contain NUL characters")
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _event(row: Mapping[str, Any]) -> EventInfo:
     outcome = row["outcome"]
+    result = _json(row["result"]) or {}
+    if row["applied_version"] is not None and row["to_state"] is not None:
+        result = {
+            "source_state": row["from_state"],
+            "target_state": row["to_state"],
+            "version": int(row["applied_version"]),
+        }
     return EventInfo(
         event_id=row["event_id"],
         machine=row["machine"],
@@ -116,7 +141,7 @@ def _event(row: Mapping[str, Any]) -> EventInfo:
         outcome=EventOutcome(outcome) if outcome else None,
         attempts=int(row["attempts"]),
         last_error=row["last_error"],
-        result=_json(row["result"]) or {},
+        result=result,
         created_at=row["created_at"],
         available_at=row["available_at"],
         started_at=row["started_at"],
@@ -125,15 +150,26 @@ def _event(row: Mapping[str, Any]) -> EventInfo:
 
 
 class _PostgresClaim(Claim):
-    def __init__(self, backend: PostgresBackend, conn: Any, event: ClaimedEvent, now: datetime) -> None:
+    def __init__(
+        self, backend: PostgresBackend, conn: Any, event: ClaimedEvent, now: datetime, entity: Any
+    ) -> None:
         self._backend = backend
         self._now = now
         self._conn = conn
         self.event = event
         self._open = True
         self.committed = False
+        self.processing = False
+        self._worker_id = ""
+        self._finish_sql: str | None = None
+        # The claim query locked and read the entity row already: the first load needs no round trip.
+        self._prefetched: EntityRecord | None = None if entity is None else store_sql.entity_from_row(entity)
+        self._prefetch_usable = True
 
     async def load_entity(self, entity_id: str) -> EntityRecord | None:
+        if self._prefetch_usable and entity_id == self.event.entity_id:
+            self._prefetch_usable = False
+            return self._prefetched
         return await store_sql.load_entity_on_connection(self._conn, entity_id, for_update=self._open)
 
     async def history(self, entity_id: str, *, after_version: int, limit: int) -> list[TransitionRecord]:
@@ -145,31 +181,40 @@ class _PostgresClaim(Claim):
         return await store_sql.get_transition_on_connection(self._conn, entity_id, version)
 
     async def commit_transition(
-        self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float
+        self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float, defer: bool
     ) -> CommitResult:
         conn = self._conn
-        now: datetime = commit.timestamp or self._now
-        committed = await store_sql.commit_on_connection(conn, commit, now=now)
+        committed = await store_sql.commit_on_connection(conn, commit, now=commit.timestamp or self._now)
         transition = committed.transition
-        pending = transition.actions_status is ActionsStatus.PENDING and not committed.duplicate
-        result = {
-            "source_state": transition.from_state,
-            "target_state": transition.to_state,
-            "version": transition.version,
-        }
-        await conn.execute(
-            _FINISH,
-            self.event.seq,
-            EventStatus.PROCESSING.value if pending else EventStatus.DONE.value,
-            (EventOutcome.DUPLICATE if committed.duplicate else EventOutcome.APPLIED).value,
-            None,
-            json.dumps(result),
-            transition.version,
-            worker_id if pending else None,
-            float(lease_seconds),
+        self.processing = not committed.duplicate and runs_after_commit(transition)
+        self._worker_id = worker_id
+        status = EventStatus.PROCESSING if self.processing else EventStatus.DONE
+        outcome = EventOutcome.DUPLICATE if committed.duplicate else EventOutcome.APPLIED
+        lease = f"now() + make_interval(secs => {float(lease_seconds)!r})" if self.processing else "NULL"
+        finished = "NULL" if self.processing else "clock_timestamp()"
+        # The event's update and the COMMIT travel in one round trip (simple protocol, literals inlined).
+        self._finish_sql = (
+            f"UPDATE worker_events SET status = '{status.value}', outcome = '{outcome.value}', "
+            f"attempts = attempts + 1, last_error = NULL, result = NULL, "
+            f"applied_version = {int(transition.version)}, "
+            f"locked_by = {_literal(worker_id if self.processing else None)}, lease_expires_at = {lease}, "
+            f"started_at = COALESCE(started_at, now()), finished_at = {finished} "
+            f"WHERE seq = {int(self.event.seq)}; COMMIT"
         )
-        await self._commit()
+        if self.processing or not defer:
+            await self._finish_commit()
         return committed
+
+    async def _finish_commit(self) -> None:
+        sql, self._finish_sql = self._finish_sql, None
+        if sql is None:
+            return
+        await self._conn.execute(sql)
+        self._open = False
+        self.committed = True
+
+    async def settle(self) -> None:
+        await self._finish_commit()
 
     async def finish(
         self,
@@ -197,6 +242,7 @@ class _PostgresClaim(Claim):
 
     async def retry(self, error: str, *, delay_seconds: float, max_attempts: int) -> EventStatus:
         conn = self._conn
+        self._finish_sql = None
         if self._open:
             await conn.execute("ROLLBACK")
             self._open = False
@@ -207,10 +253,24 @@ class _PostgresClaim(Claim):
         return EventStatus(status) if status is not None else EventStatus.PENDING
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
-        await _mark_actions(self._conn, entity_id, version, outcomes)
-
-    async def complete(self, worker_id: str) -> None:
-        await _complete(self._conn, self.event.event_id, worker_id)
+        conn = self._conn
+        if self._finish_sql is not None:  # effects only, commit deferred: record them in the same transaction
+            await store_sql.mark_actions_on_connection(conn, entity_id, version, outcomes)
+            await self._finish_commit()
+            return
+        # After the commit: losing this bookkeeping in a crash only means the actions run again (at
+        # least once), so it need not wait for its WAL flush.
+        await conn.execute("BEGIN; SET LOCAL synchronous_commit TO OFF")
+        try:
+            await store_sql.mark_actions_on_connection(conn, entity_id, version, outcomes)
+            if self.processing:
+                await conn.execute(_complete_sql(self.event.event_id, self._worker_id) + "; COMMIT")
+            else:
+                await conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.execute("ROLLBACK")
+            raise
 
     async def _commit(self) -> None:
         await self._conn.execute("COMMIT")
@@ -218,6 +278,7 @@ class _PostgresClaim(Claim):
         self.committed = True
 
     async def release(self) -> None:
+        self._finish_sql = None
         try:
             if self._open:
                 self._open = False
@@ -227,14 +288,11 @@ class _PostgresClaim(Claim):
             await self._backend.pool.release(self._conn)
 
 
-async def _mark_actions(conn: Any, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
-    await conn.execute(
-        "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
-        "WHERE entity_id = $1 AND version = $2",
-        entity_id,
-        version,
-        codec.encode_outcomes(list(outcomes)),
-        ActionsStatus.from_outcomes(outcomes).value,
+def _complete_sql(event_id: str, worker_id: str) -> str:
+    return (
+        "UPDATE worker_events SET status = 'done', finished_at = clock_timestamp(), locked_by = NULL, "
+        f"lease_expires_at = NULL WHERE event_id = {_literal(event_id)} AND status = 'processing' "
+        f"AND locked_by = {_literal(worker_id)}"
     )
 
 
@@ -310,7 +368,7 @@ class PostgresBackend(Backend):
 
     async def get(self, event_id: str) -> EventInfo | None:
         row = await self.pool.fetchrow(
-            f"SELECT {_EVENT_COLUMNS} FROM worker_events e WHERE e.event_id = $1", event_id
+            f"SELECT {_EVENT_COLUMNS} FROM {_EVENT_FROM} WHERE e.event_id = $1", event_id
         )
         return None if row is None else _event(row)
 
@@ -318,7 +376,7 @@ class PostgresBackend(Backend):
         self, *, status: EventStatus | None, entity_id: str | None, limit: int
     ) -> list[EventInfo]:
         rows = await self.pool.fetch(
-            f"SELECT {_EVENT_COLUMNS} FROM worker_events e "
+            f"SELECT {_EVENT_COLUMNS} FROM {_EVENT_FROM} "
             "WHERE ($1::text IS NULL OR e.status = $1) AND ($2::text IS NULL OR e.entity_id = $2) "
             "ORDER BY e.seq LIMIT $3",
             status.value if status is not None else None,
@@ -353,7 +411,7 @@ class PostgresBackend(Backend):
             attempts=int(row["attempts"]),
             created_at=row["created_at"],
         )
-        return _PostgresClaim(self, conn, event, row["now"])
+        return _PostgresClaim(self, conn, event, row["now"], row["entity"])
 
     async def reclaim(self, worker_id: str, lease_seconds: float, limit: int) -> list[ProcessingEvent]:
         rows = await self.pool.fetch(
@@ -384,7 +442,7 @@ class PostgresBackend(Backend):
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
         async with self.pool.acquire() as conn:
-            await _mark_actions(conn, entity_id, version, outcomes)
+            await store_sql.mark_actions_on_connection(conn, entity_id, version, outcomes)
 
     async def complete(self, event_id: str, worker_id: str) -> None:
         async with self.pool.acquire() as conn:
@@ -448,7 +506,7 @@ class PostgresBackend(Backend):
     async def dead_letters(self, *, limit: int, after: str | None) -> list[DeadLetter]:
         rows = await self.pool.fetch(
             f"SELECT d.reason, d.error, d.attempts AS dead_attempts, d.dead_at, {_EVENT_COLUMNS} "
-            "FROM worker_dead_letters d JOIN worker_events e ON e.event_id = d.event_id "
+            f"FROM worker_dead_letters d JOIN {_EVENT_FROM} ON e.event_id = d.event_id "
             "WHERE ($1::text IS NULL OR (d.dead_at, d.event_id) > "
             "(SELECT dead_at, event_id FROM worker_dead_letters WHERE event_id = $1)) "
             "ORDER BY d.dead_at, d.event_id LIMIT $2",
@@ -460,7 +518,7 @@ class PostgresBackend(Backend):
     async def dead_letter(self, event_id: str) -> DeadLetter | None:
         row = await self.pool.fetchrow(
             f"SELECT d.reason, d.error, d.attempts AS dead_attempts, d.dead_at, {_EVENT_COLUMNS} "
-            "FROM worker_dead_letters d JOIN worker_events e ON e.event_id = d.event_id "
+            f"FROM worker_dead_letters d JOIN {_EVENT_FROM} ON e.event_id = d.event_id "
             "WHERE d.event_id = $1",
             event_id,
         )

@@ -19,10 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pystator.stores import codec
 from pystator.stores.records import (
     ActionOutcome,
-    ActionsStatus,
     CommitResult,
     EntityRecord,
     TransitionCommit,
@@ -31,7 +29,14 @@ from pystator.stores.records import (
 from pystator_stores import sqlite as store_sql
 from pystator_stores.migrations.registry import select
 from pystator_stores.migrations.sqlite import sqlite_upgrade
-from pystator_worker.backend import Backend, Claim, ClaimedEvent, ProcessingEvent, Submission
+from pystator_worker.backend import (
+    Backend,
+    Claim,
+    ClaimedEvent,
+    ProcessingEvent,
+    Submission,
+    runs_after_commit,
+)
 from pystator_worker.records import DeadLetter, EventInfo, EventOutcome, EventStatus, QueueMetrics, WorkerNode
 from pystator_worker.schema import COMPONENT
 
@@ -145,6 +150,9 @@ class _SQLiteClaim(Claim):
         self._connection = connection
         self.event = event
         self.committed = False
+        self.processing = False
+        self._deferred = False
+        self._worker_id = ""
 
     async def load_entity(self, entity_id: str) -> EntityRecord | None:
         return await self._connection.run(lambda c: store_sql.load_entity_on_connection(c, entity_id))
@@ -160,16 +168,17 @@ class _SQLiteClaim(Claim):
         )
 
     async def commit_transition(
-        self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float
+        self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float, defer: bool
     ) -> CommitResult:
         seq = self.event.seq
+        self._worker_id = worker_id
 
         def work(conn: sqlite3.Connection) -> CommitResult:
             now = time.time()
             stamp = commit.timestamp or datetime.fromtimestamp(now, UTC)
             committed = store_sql.commit_on_connection(conn, commit, now=stamp)
             transition = committed.transition
-            pending = transition.actions_status is ActionsStatus.PENDING and not committed.duplicate
+            pending = not committed.duplicate and runs_after_commit(transition)
             result = {
                 "source_state": transition.from_state,
                 "target_state": transition.to_state,
@@ -190,12 +199,23 @@ class _SQLiteClaim(Claim):
                     seq,
                 ),
             )
-            conn.execute("COMMIT")
+            if pending or not defer:
+                conn.execute("COMMIT")
             return committed
 
         committed = await self._connection.run(work)
-        self.committed = True
+        self.processing = not committed.duplicate and runs_after_commit(committed.transition)
+        if self.processing or not defer:
+            self.committed = True
+        else:
+            self._deferred = True
         return committed
+
+    async def settle(self) -> None:
+        if self._deferred:
+            await self._connection.run(lambda c: c.execute("COMMIT"))
+            self._deferred = False
+            self.committed = True
 
     async def finish(
         self,
@@ -235,6 +255,8 @@ class _SQLiteClaim(Claim):
     async def retry(self, error: str, *, delay_seconds: float, max_attempts: int) -> EventStatus:
         seq = self.event.seq
 
+        self._deferred = False
+
         def work(conn: sqlite3.Connection) -> EventStatus:
             _rollback(conn)
             conn.execute("BEGIN IMMEDIATE")
@@ -264,32 +286,33 @@ class _SQLiteClaim(Claim):
         return await self._connection.run(work)
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
-        await self._connection.run(lambda c: _mark_actions(c, entity_id, version, outcomes))
+        if self._deferred:
+            await self._connection.run(
+                lambda c: store_sql.mark_actions_on_connection(c, entity_id, version, outcomes)
+            )
+            await self.settle()
+            return
+        event_id, worker_id, processing = self.event.event_id, self._worker_id, self.processing
 
-    async def complete(self, worker_id: str) -> None:
-        event_id = self.event.event_id
-        await self._connection.run(lambda c: _complete(c, event_id, worker_id))
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                store_sql.mark_actions_on_connection(conn, entity_id, version, outcomes)
+                if processing:
+                    _complete(conn, event_id, worker_id)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        await self._connection.run(work)
 
     async def release(self) -> None:
+        self._deferred = False
         try:
             await self._connection.run(_rollback)
         finally:
             self._backend.give_back(self._connection)
-
-
-def _mark_actions(
-    conn: sqlite3.Connection, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
-) -> None:
-    conn.execute(
-        "UPDATE pystator_transitions SET action_outcomes = ?, actions_status = ? "
-        "WHERE entity_id = ? AND version = ?",
-        (
-            codec.encode_outcomes(list(outcomes)),
-            ActionsStatus.from_outcomes(outcomes).value,
-            entity_id,
-            version,
-        ),
-    )
 
 
 def _complete(conn: sqlite3.Connection, event_id: str, worker_id: str) -> None:
@@ -458,7 +481,7 @@ class SQLiteBackend(Backend):
         return await self._run(lambda c: store_sql.load_entity_on_connection(c, entity_id))
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
-        await self._write(lambda c: _mark_actions(c, entity_id, version, outcomes))
+        await self._write(lambda c: store_sql.mark_actions_on_connection(c, entity_id, version, outcomes))
 
     async def complete(self, event_id: str, worker_id: str) -> None:
         await self._write(lambda c: _complete(c, event_id, worker_id))

@@ -33,7 +33,7 @@ from pystator.actions.result import ActionResult, ActionStatus
 from pystator.orchestrator import Orchestrator
 from pystator.orchestrator.running import ActionRun, arun_actions, outcomes_of
 from pystator.result import ActionSpec
-from pystator.stores.records import ActionsStatus, TransitionRecord
+from pystator.stores.records import TransitionRecord
 from pystator_worker.backend import Backend, Claim, ProcessingEvent
 from pystator_worker.claim_store import ClaimStore, CurrentClaim, current_claim
 from pystator_worker.machines import MachineSource, load_machines
@@ -75,6 +75,7 @@ class Worker:
     machine's ``Orchestrator`` (``guards``, ``actions``, ``hooks``, ``context_validator``, ...).
     Unset tuning values come from the ``[worker]`` settings (``PYSTATOR_WORKER_*``).
     ``retention``: ``done`` events finished longer ago are deleted periodically (None keeps them).
+    A ``queue`` passed in should allow ``concurrency + 2`` connections (``EventQueue(pool_size=...)``).
     """
 
     def __init__(
@@ -103,8 +104,9 @@ class Worker:
         if default_machine is not None and default_machine not in self.machines:
             raise ValueError(f"default_machine: {default_machine!r} is not one of {sorted(self.machines)}")
         self.default_machine = default_machine
-        self.queue = queue if queue is not None else EventQueue(database_url)
         self.concurrency = int(_setting(concurrency, settings.concurrency))
+        # Each consumer holds a connection for its claim; the heartbeat and reclaimer need one more.
+        self.queue = queue if queue is not None else EventQueue(database_url, pool_size=self.concurrency + 2)
         self.poll_interval = float(_setting(poll_interval, settings.poll_interval))
         self.lease_seconds = float(_setting(lease_seconds, settings.lease_seconds))
         self.max_attempts = int(_setting(max_attempts, settings.max_attempts))
@@ -129,6 +131,9 @@ class Worker:
         self._orchestrators = {
             name: Orchestrator(machine, store, **options) for name, machine in self.machines.items()
         }
+        # Without a scheduler nothing happens between the commit and recording the effects, so the
+        # COMMIT may wait for that record (one WAL flush per event). Timers must see a real commit.
+        self._defer_commit = options.get("scheduler") is None
         self._stopping = asyncio.Event()
         self._running = False
         self._busy = 0
@@ -228,7 +233,7 @@ class Worker:
 
     async def apply(self, claim: Claim) -> None:
         """Apply one claimed event and end its claim (always releases the connection)."""
-        active = CurrentClaim(claim, self.worker_id, self.lease_seconds)
+        active = CurrentClaim(claim, self.worker_id, self.lease_seconds, self._defer_commit)
         token = current_claim.set(active)
         try:
             await self._apply(claim, active)
@@ -249,8 +254,9 @@ class Worker:
             result = await orchestrator.async_process_event(
                 event.entity_id, event.trigger, dict(event.payload), idempotency_key=f"event:{event.event_id}"
             )
+            await claim.settle()
         except Exception as exc:
-            if active.committed is not None:
+            if claim.committed:
                 # The transition is committed; only after-commit work failed. A processing event is
                 # finished by whoever reclaims its lease.
                 logger.exception("event %s: after-commit work failed", event.event_id)
@@ -258,10 +264,8 @@ class Worker:
                 return
             await self._on_error(claim, exc)
             return
-        if active.committed is not None:
+        if claim.committed:
             self.stats.applied += 1
-            if active.committed.transition.actions_status is ActionsStatus.PENDING:
-                await claim.complete(self.worker_id)
             return
         verdict, summary = judge_result(result)
         if verdict.retry:

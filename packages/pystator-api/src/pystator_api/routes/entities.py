@@ -164,7 +164,7 @@ async def metrics(entity_id: EntityIdPath, runtime: Rt, _: Caller) -> EntityMetr
         machine_id=record.machine,
         state=record.state,
         version=record.version,
-        transitions=len(records),
+        transitions=record.version,
         created_at=records[0].timestamp if records else None,
         last_transition_at=last,
         seconds_in_state=max(0.0, (datetime.now(UTC) - since).total_seconds()),

@@ -1,4 +1,5 @@
-"""``GET /health`` (liveness: the process answers) and ``GET /ready`` (readiness: the store answers)."""
+"""``GET /`` (an index pointing at the docs), ``GET /health`` (liveness: the process answers) and
+``GET /ready`` (readiness: the store answers)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import logging
 
 from fastapi import APIRouter
 
+from pystator_api._version import __version__
 from pystator_api.deps import Rt
 from pystator_api.errors import ApiError, error_responses
-from pystator_api.models import HealthOut, ReadyOut
+from pystator_api.models import HealthOut, IndexOut, ReadyOut
 from pystator_contracts.codes import ErrorCode
 from pystator_stores.urls import parse_store_url
 
@@ -16,6 +18,11 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger("pystator.api")
+
+
+@router.get("/", response_model=IndexOut, summary="Where the API documentation is")
+async def index() -> IndexOut:
+    return IndexOut(version=__version__)
 
 
 @router.get("/health", response_model=HealthOut, summary="Liveness")

@@ -56,6 +56,7 @@ async def _out(runtime: Rt, stored: MachineVersion, machine: StateMachine) -> Ma
 def _parse(body: DefinitionBody, machine_id: str | None) -> tuple[str, Definition]:
     try:
         definition = parse_definition(body.definition(), body.format, machine_id=machine_id)
+        compile_definition(definition.config_json())  # refuse what would be stored but not run
     except ConfigurationError as exc:
         raise ApiError(
             422,

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from pystator.actions import builtin_registries
 from pystator.errors import ConfigurationError
 from pystator.machine import StateMachine
 from pystator_api.convert import process_response
@@ -22,6 +23,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["process"])
 
 _INLINE_CACHE_SIZE = 64
+_BUILTINS = builtin_registries()  # what this server can run: lint names the guards/actions it lacks
 _inline: OrderedDict[str, StateMachine] = OrderedDict()
 
 
@@ -45,7 +47,7 @@ async def validate(body: ValidateBody, _: Caller) -> ValidationReport:
 
         warnings = [
             LintFinding(code=w.code, severity=w.severity, path=w.path, message=w.message)
-            for w in lint(config)
+            for w in lint(config, guards=_BUILTINS.guards, actions=_BUILTINS.actions)
         ]
     return ValidationReport(valid=True, warnings=warnings)
 

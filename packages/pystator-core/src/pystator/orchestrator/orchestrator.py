@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Generator, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +28,12 @@ from pystator.event import Event
 from pystator.guards import GuardRegistry
 from pystator.hooks.observer import TransitionObserver
 from pystator.orchestrator import steps
+from pystator.orchestrator.driver import Call, Steps, drive_async, drive_sync
 from pystator.orchestrator.recent import RecentOutcomes
 from pystator.orchestrator.running import ActionRun, apply_effects, arun_actions, outcomes_of, run_actions
 from pystator.orchestrator.steps import Request
 from pystator.orchestrator.store_access import Committed, Loaded, StoreAccess, access_for
+from pystator.orchestrator.sync_bridge import SyncBridge
 from pystator.orchestrator.timers import TimerKeeper
 from pystator.orchestrator.validation import (
     ContextValidatorFn,
@@ -42,14 +44,12 @@ from pystator.orchestrator.validation import (
 from pystator.result import TransitionResult
 from pystator.scheduler.protocol import ScheduledTask, Scheduler
 from pystator.scheduler.timer_ref import TimerRef
-from pystator.stores.protocols import AsyncQueryableStateStore, QueryableStateStore
-from pystator.stores.records import TransitionRecord, action_idempotency_key
+from pystator.stores.records import TransitionCommit, TransitionRecord, action_idempotency_key
 
 if TYPE_CHECKING:
-    import asyncio
-
     from pystator.clock import Clock
     from pystator.machine import StateMachine
+    from pystator.stores.cache import EntityCache
 
 __all__ = ["Orchestrator"]
 
@@ -81,6 +81,10 @@ class Orchestrator:
       ``on_transition_complete``, ``on_transition_error``; their exceptions are logged and ignored.
     - ``max_attempts``: how many times a version conflict is retried before ``StaleVersionError``.
     - ``clock``: wall time for timer bookkeeping (the scheduler's clock by default).
+    - ``entity_cache``: an ``EntityCache`` to skip the load when this process holds the entity's
+      latest record (one round trip per event instead of two). A stale record only costs a version
+      conflict and a reload; a decision not to write (a rejected or invalid event, a stale timer) is
+      never taken on a cached record, it is re-checked against the store.
     """
 
     def __init__(  # noqa: PLR0917 - the 0.0.x positional form is public API
@@ -96,11 +100,14 @@ class Orchestrator:
         hooks: Iterable[object] | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         clock: Clock | None = None,
+        entity_cache: EntityCache | None = None,
     ) -> None:
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
             raise ValueError(f"max_attempts: expected an integer >= 1, got {max_attempts!r}")
         if context_validator is not None and not callable(context_validator):
             raise TypeError(f"context_validator: expected a callable, got {type(context_validator).__name__}")
+        if scheduler is not None and not callable(getattr(scheduler, "schedule", None)):
+            raise TypeError(f"scheduler: expected a Scheduler, got {type(scheduler).__name__}")
         self.machine = machine
         self.state_store = state_store
         self._access: StoreAccess = access_for(state_store)
@@ -122,8 +129,10 @@ class Orchestrator:
         self._timers: TimerKeeper | None = None
         if scheduler is not None:
             self._timers = TimerKeeper(scheduler, machine, self._machine_key, self.fire_timer, self._now)
-        self._background: set[asyncio.Task[Any]] = set()
-        self._sync_loop: asyncio.AbstractEventLoop | None = None
+        if entity_cache is not None and not self._access.transactional:
+            raise TypeError("entity_cache: needs a TransactionalStateStore (its commits return the entity)")
+        self._cache = entity_cache
+        self._bridge = SyncBridge()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -148,6 +157,7 @@ class Orchestrator:
     ) -> TransitionResult:
         """Process one event synchronously (guards must be sync; see ``async_process_event``)."""
         self._check_open()
+        self._check_sync_timers()
         request = Request.build(entity_id, trigger, context, idempotency_key)
         return self._process(request)
 
@@ -164,22 +174,37 @@ class Orchestrator:
         request = Request.build(entity_id, trigger, context, idempotency_key)
         return await self._aprocess(request)
 
-    # ------------------------------------------------------------------ the sync driver
+    # ------------------------------------------------------------------ the algorithm
 
     def _process(self, request: Request) -> TransitionResult:
+        return drive_sync(self._steps(request))
+
+    async def _aprocess(self, request: Request) -> TransitionResult:
+        return await drive_async(self._steps(request))
+
+    def _steps(self, request: Request) -> Steps[TransitionResult]:
+        """One event, start to end; yields a ``Call`` for each piece of I/O (see ``driver.py``)."""
         cached = self._recent_outcome(request)
         if cached is not None:
             return cached
-        for attempt in range(1, self._max_attempts + 1):
-            loaded = self._access.load(request.entity_id)
+        access = self._access
+        attempt, fresh_only = 1, self._cache is None
+        while True:
+            loaded, cached_read = yield from self._load(request.entity_id, fresh_only)
             if request.timer is not None and not self._timer_is_current(request.timer, loaded):
+                if cached_read:  # decide nothing on a cached record: read the store
+                    fresh_only = True
+                    continue
                 return steps.stale_timer_result(request, loaded)
             state = steps.current_state(self.machine, request, loaded, self.use_initial_state_when_missing)
             ctx = steps.machine_context(loaded, request)
-            result = self._compute(request, state, ctx)
+            result: TransitionResult = yield Call(self._compute, self._acompute, (request, state, ctx))
             result, move = self._with_fallback(result, state)
             if not result.success or (result.is_no_op and not move):
-                return self._not_applied(request, loaded, result)
+                if cached_read:
+                    fresh_only = True
+                    continue
+                return (yield from self._not_applied(request, loaded, result))
             specs = steps.planned_specs(result)
             run = ActionRun(len(specs))
             new_ctx = apply_effects(self.executor, specs, steps.with_history(ctx, result), run)
@@ -192,26 +217,85 @@ class Orchestrator:
                 context=new_ctx,
                 specs=specs,
             )
-            try:
-                committed = self._access.commit(commit)
-            except StaleVersionError as exc:
-                self._retry_or_raise(exc, request, attempt, state, ctx)
-                time.sleep(_backoff(attempt))
+            committed = yield from self._commit(request, commit, attempt, state, ctx)
+            if committed is None:  # a version conflict within the budget: reload and try again
+                attempt += 1
                 continue
-            except Exception as exc:
-                self.observer.transition_error(exc, state, request.name, ctx)
-                raise
             if committed.duplicate:
-                return self._duplicate(committed, request)
-            self._run_sync(self._after_commit(request, result, committed))
-            final_ctx = run_actions(
-                self.executor, specs, self._action_keys(request, committed, specs), new_ctx, run
-            )
-            self._mark(request, committed, run, specs)
+                self._forget(request.entity_id)
+                assert committed.record is not None
+                return steps.duplicate_result(committed.record, request)
+            if self._cache is not None and committed.entity is not None:
+                self._cache.put(committed.entity)
+            yield Call(self._after_commit_sync, self._after_commit, (request, result, committed))
+            keys = self._action_keys(request, committed, specs)
+            yield Call(run_actions, arun_actions, (self.executor, specs, keys, new_ctx, run))
+            if specs and access.transactional:
+                yield from self._record_outcomes(request, committed, run)
             return self._remember(
-                request, steps.decorate_success(result, request, committed.version, run, final_ctx)
+                request, steps.decorate_success(result, request, committed.version, run, new_ctx)
             )
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _commit(
+        self, request: Request, commit: TransitionCommit, attempt: int, state: str, ctx: dict[str, Any]
+    ) -> Steps[Committed | None]:
+        """The atomic write; None after a version conflict that may be retried."""
+        access, observer = self._access, self.observer
+        try:
+            committed: Committed = yield Call(access.commit, access.acommit, (commit,))
+        except StaleVersionError as exc:
+            self._forget(request.entity_id)
+            if attempt < self._max_attempts:
+                logger.debug("version conflict on %s (attempt %d); reloading", request.entity_id, attempt)
+                yield Call(time.sleep, _asleep, (_backoff(attempt),))
+                return None
+            yield Call(observer.transition_error, observer.atransition_error, (exc, state, request.name, ctx))
+            raise _gave_up(exc, request, attempt) from exc
+        except Exception as exc:
+            yield Call(observer.transition_error, observer.atransition_error, (exc, state, request.name, ctx))
+            raise
+        return committed
+
+    def _load(self, entity_id: str, fresh_only: bool) -> Steps[tuple[Loaded, bool]]:
+        """The entity, from the ``entity_cache`` when allowed and known there; ``(loaded, cached)``."""
+        cache = self._cache
+        if cache is not None and not fresh_only:
+            record = cache.get(entity_id)
+            if record is not None:
+                return Loaded.from_record(record), True
+        access = self._access
+        loaded: Loaded = yield Call(access.load, access.aload, (entity_id,))
+        if cache is not None and loaded.record is not None:
+            cache.put(loaded.record)
+        return loaded, False
+
+    def _forget(self, entity_id: str) -> None:
+        if self._cache is not None:
+            self._cache.discard(entity_id)
+
+    def _not_applied(
+        self, request: Request, loaded: Loaded, result: TransitionResult
+    ) -> Steps[TransitionResult]:
+        """A result that writes nothing, unless its idempotency key was already committed."""
+        if request.key is not None and loaded.state is not None:
+            access = self._access
+            record = yield Call(
+                access.find_key, access.afind_key, (request.entity_id, loaded.version, request.key)
+            )
+            if record is not None:
+                return steps.duplicate_result(record, request)
+        return steps.decorate_failure(result, request, loaded)
+
+    def _record_outcomes(self, request: Request, committed: Committed, run: ActionRun) -> Steps[None]:
+        access = self._access
+        try:
+            yield Call(access.mark, access.amark, (request.entity_id, committed.version, outcomes_of(run)))
+        except Exception:
+            logger.exception(
+                "could not record action outcomes of %s v%d; recovery will run them again",
+                request.entity_id,
+                committed.version,
+            )
 
     def _compute(self, request: Request, state: str, ctx: dict[str, Any]) -> TransitionResult:
         observer = self.observer
@@ -237,77 +321,6 @@ class Orchestrator:
         observer.transition_complete(result, (time.perf_counter() - started) * 1000.0, ctx)
         return result
 
-    def _not_applied(self, request: Request, loaded: Loaded, result: TransitionResult) -> TransitionResult:
-        if request.key is not None and loaded.state is not None:
-            record = self._access.find_key(request.entity_id, loaded.version, request.key)
-            if record is not None:
-                return steps.duplicate_result(record, request)
-        return steps.decorate_failure(result, request, loaded)
-
-    def _mark(self, request: Request, committed: Committed, run: ActionRun, specs: tuple[Any, ...]) -> None:
-        if not specs or not self._access.transactional:
-            return
-        try:
-            self._access.mark(request.entity_id, committed.version, outcomes_of(run))
-        except Exception:
-            logger.exception(
-                "could not record action outcomes of %s v%d; recovery will run them again",
-                request.entity_id,
-                committed.version,
-            )
-
-    # ------------------------------------------------------------------ the async driver
-
-    async def _aprocess(self, request: Request) -> TransitionResult:
-        import asyncio
-
-        cached = self._recent_outcome(request)
-        if cached is not None:
-            return cached
-        for attempt in range(1, self._max_attempts + 1):
-            loaded = await self._access.aload(request.entity_id)
-            if request.timer is not None and not self._timer_is_current(request.timer, loaded):
-                return steps.stale_timer_result(request, loaded)
-            state = steps.current_state(self.machine, request, loaded, self.use_initial_state_when_missing)
-            ctx = steps.machine_context(loaded, request)
-            result = await self._acompute(request, state, ctx)
-            result, move = self._with_fallback(result, state)
-            if not result.success or (result.is_no_op and not move):
-                return await self._anot_applied(request, loaded, result)
-            specs = steps.planned_specs(result)
-            run = ActionRun(len(specs))
-            new_ctx = apply_effects(self.executor, specs, steps.with_history(ctx, result), run)
-            commit = steps.build_commit(
-                self.machine,
-                request=request,
-                loaded=loaded,
-                state=state,
-                result=result,
-                context=new_ctx,
-                specs=specs,
-            )
-            try:
-                committed = await self._access.acommit(commit)
-            except StaleVersionError as exc:
-                if attempt >= self._max_attempts:
-                    await self.observer.atransition_error(exc, state, request.name, ctx)
-                self._retry_or_raise(exc, request, attempt, state, ctx, notify=False)
-                await asyncio.sleep(_backoff(attempt))
-                continue
-            except Exception as exc:
-                await self.observer.atransition_error(exc, state, request.name, ctx)
-                raise
-            if committed.duplicate:
-                return self._duplicate(committed, request)
-            await self._after_commit(request, result, committed)
-            keys = self._action_keys(request, committed, specs)
-            final_ctx = await arun_actions(self.executor, specs, keys, new_ctx, run)
-            await self._amark(request, committed, run, specs)
-            return self._remember(
-                request, steps.decorate_success(result, request, committed.version, run, final_ctx)
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
-
     async def _acompute(self, request: Request, state: str, ctx: dict[str, Any]) -> TransitionResult:
         observer = self.observer
         await observer.abefore_process(request.entity_id, state, request.name, ctx)
@@ -329,29 +342,6 @@ class Orchestrator:
         await observer.atransition_complete(result, (time.perf_counter() - started) * 1000.0, ctx)
         return result
 
-    async def _anot_applied(
-        self, request: Request, loaded: Loaded, result: TransitionResult
-    ) -> TransitionResult:
-        if request.key is not None and loaded.state is not None:
-            record = await self._access.afind_key(request.entity_id, loaded.version, request.key)
-            if record is not None:
-                return steps.duplicate_result(record, request)
-        return steps.decorate_failure(result, request, loaded)
-
-    async def _amark(
-        self, request: Request, committed: Committed, run: ActionRun, specs: tuple[Any, ...]
-    ) -> None:
-        if not specs or not self._access.transactional:
-            return
-        try:
-            await self._access.amark(request.entity_id, committed.version, outcomes_of(run))
-        except Exception:
-            logger.exception(
-                "could not record action outcomes of %s v%d; recovery will run them again",
-                request.entity_id,
-                committed.version,
-            )
-
     # ------------------------------------------------------------------ shared pieces
 
     def _validation_result(self, verdict: object, state: str, request: Request) -> TransitionResult | None:
@@ -366,39 +356,11 @@ class Orchestrator:
         entered = self._timers.active_timers(target) if self._timers is not None else []
         return steps.with_fallback(result, mode, target, exited, entered)
 
-    def _retry_or_raise(
-        self,
-        exc: StaleVersionError,
-        request: Request,
-        attempt: int,
-        state: str,
-        ctx: Mapping[str, Any],
-        *,
-        notify: bool = True,
-    ) -> None:
-        if attempt < self._max_attempts:
-            logger.debug("version conflict on %s (attempt %d); reloading", request.entity_id, attempt)
-            return
-        if notify:
-            self.observer.transition_error(exc, state, request.name, ctx)
-        raise StaleVersionError(
-            f"entity {request.entity_id!r} kept changing concurrently: gave up after {attempt} attempts "
-            f"({exc.message})",
-            entity_id=request.entity_id,
-            expected_version=exc.expected_version,
-            actual_version=exc.actual_version,
-            context={"attempts": attempt},
-        ) from exc
-
     def _action_keys(self, request: Request, committed: Committed, specs: tuple[Any, ...]) -> list[str]:
         return [
             action_idempotency_key(self.machine.name, request.entity_id, committed.version, index)
             for index in range(len(specs))
         ]
-
-    def _duplicate(self, committed: Committed, request: Request) -> TransitionResult:
-        assert committed.record is not None
-        return steps.duplicate_result(committed.record, request)
 
     def _recent_outcome(self, request: Request) -> TransitionResult | None:
         if self._recent is None or request.key is None:
@@ -435,6 +397,10 @@ class Orchestrator:
             return ref.state in self.machine.active_states(loaded.state)
         except UndefinedStateError:
             return False
+
+    def _after_commit_sync(self, request: Request, result: TransitionResult, committed: Committed) -> None:
+        if self._timers is not None:
+            self._bridge.run(self._after_commit(request, result, committed))
 
     async def _after_commit(self, request: Request, result: TransitionResult, committed: Committed) -> None:
         if self._timers is None or result.target_state is None:
@@ -473,32 +439,7 @@ class Orchestrator:
         keeper = self._timers
         if keeper is None or not keeper.has_timers:
             return 0
-        store = self.state_store
-        if not isinstance(store, QueryableStateStore | AsyncQueryableStateStore):
-            raise TypeError(
-                f"rebuild_timers needs a store that lists entities (QueryableStateStore); "
-                f"{type(store).__name__} does not"
-            )
-        armed, after = 0, None
-        while True:
-            if isinstance(store, AsyncQueryableStateStore):
-                page = await store.alist_entities(self.machine.name, limit=page_size, after=after)
-            else:
-                page = store.list_entities(self.machine.name, limit=page_size, after=after)
-            for record in page.items:
-                try:
-                    armed += await keeper.rebuild_entity(
-                        record.entity_id, record.state, record.version, record.updated_at
-                    )
-                except UndefinedStateError:
-                    logger.warning(
-                        "entity %s rests in %r, which the machine no longer defines; no timers armed",
-                        record.entity_id,
-                        record.state,
-                    )
-            if page.next_after is None:
-                return armed
-            after = page.next_after
+        return await keeper.rebuild_all(self.state_store, page_size)
 
     async def start(self) -> None:
         """Start the scheduler firing timers (schedulers also start on their first ``schedule``)."""
@@ -506,32 +447,9 @@ class Orchestrator:
         if self.scheduler is not None:
             await self.scheduler.start()
 
-    def _run_sync(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run timer work from the sync driver: on the running loop, or on a private one."""
-        import asyncio
-
-        if self._timers is None:
-            work.close()
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            task = loop.create_task(work)
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-            task.add_done_callback(_log_failure)
-            return
-        if type(self.scheduler).__name__ == "AsyncioScheduler":
-            work.close()
-            raise FSMError(
-                "AsyncioScheduler timers need a running event loop: call async_process_event() "
-                "(or process_event() from code running in the loop)"
-            )
-        if self._sync_loop is None:
-            self._sync_loop = asyncio.new_event_loop()
-        self._sync_loop.run_until_complete(work)
+    def _check_sync_timers(self) -> None:
+        if self._timers is not None and self._timers.has_timers:
+            self._bridge.check_loop_for(self.scheduler)
 
     # ------------------------------------------------------------------ crash recovery
 
@@ -583,27 +501,17 @@ class Orchestrator:
         if loop is not None:
             return loop.create_task(self.aclose())
         if not self._closed:
-            runner = self._sync_loop or asyncio.new_event_loop()
-            self._sync_loop = runner
-            runner.run_until_complete(self.aclose())
-        self._close_sync_loop()
+            self._bridge.run_to_end(self.aclose())
+        self._bridge.close()
         return _Done()
 
     async def aclose(self) -> None:
-        import asyncio
-
         if self._closed:
             return
         self._closed = True
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self._bridge.drain()
         if self.scheduler is not None:
             await self.scheduler.close()
-
-    def _close_sync_loop(self) -> None:
-        if self._sync_loop is not None:
-            self._sync_loop.close()
-            self._sync_loop = None
 
     def __enter__(self) -> Orchestrator:
         return self
@@ -618,11 +526,23 @@ class Orchestrator:
         await self.aclose()
 
 
+def _gave_up(exc: StaleVersionError, request: Request, attempts: int) -> StaleVersionError:
+    return StaleVersionError(
+        f"entity {request.entity_id!r} kept changing concurrently: gave up after {attempts} attempts "
+        f"({exc.message})",
+        entity_id=request.entity_id,
+        expected_version=exc.expected_version,
+        actual_version=exc.actual_version,
+        context={"attempts": attempts},
+    )
+
+
+async def _asleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 def _backoff(attempt: int) -> float:
     """Seconds to wait before retrying a version conflict: short, jittered, growing."""
     return random.uniform(0, min(0.05, 0.0005 * 2**attempt))
-
-
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("timer bookkeeping failed", exc_info=task.exception())

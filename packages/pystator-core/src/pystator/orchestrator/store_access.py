@@ -30,7 +30,7 @@ from pystator.stores.protocols import (
     TransactionalStateStore,
     VersionedStateStore,
 )
-from pystator.stores.records import ActionOutcome, TransitionCommit, TransitionRecord
+from pystator.stores.records import ActionOutcome, EntityRecord, TransitionCommit, TransitionRecord
 
 __all__ = [
     "Committed",
@@ -55,6 +55,13 @@ class Loaded:
     context: dict[str, Any]
     machine: str = ""
     updated_at: datetime | None = None
+    record: EntityRecord | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_record(cls, record: EntityRecord) -> Loaded:
+        return cls(
+            record.state, record.version, dict(record.context), record.machine, record.updated_at, record
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,7 @@ class Committed:
     version: int
     duplicate: bool = False
     record: TransitionRecord | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    entity: EntityRecord | None = None
 
 
 class StoreAccess:
@@ -235,16 +242,14 @@ def access_for(store: object) -> StoreAccess:
     )
 
 
-def _loaded(record: Any) -> Loaded:
-    if record is None:
-        return Loaded(None, 0, {})
-    return Loaded(record.state, record.version, dict(record.context), record.machine, record.updated_at)
+def _loaded(record: EntityRecord | None) -> Loaded:
+    return Loaded(None, 0, {}) if record is None else Loaded.from_record(record)
 
 
 def _committed(result: Any) -> Committed:
     if result.duplicate:
         return Committed(result.transition.version, duplicate=True, record=result.transition)
-    return Committed(result.entity.version, record=result.transition)
+    return Committed(result.entity.version, record=result.transition, entity=result.entity)
 
 
 def _with_key(records: Sequence[TransitionRecord], key: str) -> TransitionRecord | None:

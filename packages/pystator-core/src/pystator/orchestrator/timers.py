@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pystator.errors import UndefinedStateError
 from pystator.result import TimerSpec, TransitionResult
 from pystator.scheduler.protocol import ScheduledTask, Scheduler
 from pystator.scheduler.timer_ref import TimerRef
+from pystator.stores.protocols import AsyncQueryableStateStore, QueryableStateStore
 
 if TYPE_CHECKING:
     from pystator.machine import StateMachine
@@ -138,6 +140,34 @@ class TimerKeeper:
         except ValueError:
             return None
         return ref if ref.machine == self.machine_key else None
+
+    async def rebuild_all(self, store: object, page_size: int) -> int:
+        """Arm the timers of every entity of the machine that ``store`` lists (page by page)."""
+        if not isinstance(store, QueryableStateStore | AsyncQueryableStateStore):
+            raise TypeError(
+                "rebuild_timers needs a store that lists entities (QueryableStateStore); "
+                f"{type(store).__name__} does not"
+            )
+        armed, after = 0, None
+        while True:
+            if isinstance(store, AsyncQueryableStateStore):
+                page = await store.alist_entities(self.machine.name, limit=page_size, after=after)
+            else:
+                page = store.list_entities(self.machine.name, limit=page_size, after=after)
+            for record in page.items:
+                try:
+                    armed += await self.rebuild_entity(
+                        record.entity_id, record.state, record.version, record.updated_at
+                    )
+                except UndefinedStateError:
+                    logger.warning(
+                        "entity %s rests in %r, which the machine no longer defines; no timers armed",
+                        record.entity_id,
+                        record.state,
+                    )
+            if page.next_after is None:
+                return armed
+            after = page.next_after
 
     async def rebuild_entity(
         self, entity_id: str, state: str, version: int, updated_at: datetime | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pystator._forward import ForwardedName, forwarding_getattr
+from pystator.stores.cache import EntityCache
 from pystator.stores.checks import check_entity_machine, check_stored_state
 from pystator.stores.codec import context_changes
 from pystator.stores.memory import InMemoryStateStore
@@ -70,6 +71,7 @@ __all__ = [
     "BatchStateStore",
     "CommitResult",
     "ContextStore",
+    "EntityCache",
     "EntityPage",
     "EntityRecord",
     "FullStateStore",

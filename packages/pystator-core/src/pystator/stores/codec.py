@@ -9,6 +9,7 @@ half-read record.
 from __future__ import annotations
 
 import json
+import json.encoder
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,12 +20,18 @@ from pystator.errors import ErrorCode, StoreError
 from pystator.stores.records import (
     ActionOutcome,
     ActionsStatus,
+    CommitResult,
     EntityRecord,
     PlannedAction,
+    TransitionCommit,
     TransitionRecord,
 )
 
 __all__ = [
+    "JSONColumn",
+    "as_utc",
+    "plain",
+    "committed_records",
     "context_changes",
     "corrupted",
     "decode_json",
@@ -40,6 +47,29 @@ __all__ = [
 ]
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_DECODER = json.JSONDecoder()
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# JSONEncoder.encode() builds a new C encoder on every call; stores encode on every write, so build
+# the same one (compact, UTF-8, no NaN, no circular-reference markers: recursion is caught) once.
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_c_encode_basestring: Any = getattr(json.encoder, "c_encode_basestring", None)
+if _c_make_encoder is not None and _c_encode_basestring is not None:
+    _C_ENCODER = _c_make_encoder(None, _refuse, _c_encode_basestring, None, ":", ",", False, False, False)
+
+    def _encode(value: Any) -> str:
+        return "".join(_C_ENCODER(value, 0))
+
+else:  # pragma: no cover - CPython always has the C accelerator
+
+    def _encode(value: Any) -> str:
+        return _ENCODER.encode(value)
+
+
 _MISSING = object()
 
 
@@ -47,56 +77,77 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """``mapping`` as a plain dict (itself when it already is one), ready for ``encode_json``."""
+    return mapping if type(mapping) is dict else dict(mapping)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
 def encode_json(value: Any, *, field: str) -> str:
     """JSON text of ``value``; a ``StoreError`` naming the offending path when it is not JSON."""
     try:
         if _has_only_str_keys(value):  # the encoder alone would turn the key 1 into "1" without a word
-            return _ENCODER.encode(value)
+            return _encode(value)
     except (TypeError, ValueError, RecursionError):
         pass
-    path, problem = _first_non_json(value, field)
+    try:
+        path, problem = _first_non_json(value, field)
+    except RecursionError:
+        path, problem = field, "values nested too deeply"
     raise StoreError(
         f"{path}: expected JSON values (str, int, float, bool, None, list, dict with str keys), "
-        f"got {problem or 'a value the JSON encoder refused (a circular reference?)'}",
+        f"got {problem or 'a value the JSON encoder refused'}",
         code=ErrorCode.VALIDATION_FAILED,
         context={"field": path},
     )
 
 
 def _has_only_str_keys(value: Any) -> bool:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or (
-                isinstance(item, dict | list | tuple) and not _has_only_str_keys(item)
-            ):
+            if type(key) is not str:
                 return False
-    elif isinstance(value, list | tuple):
+            inner = type(item)
+            if (inner is dict or inner is list or inner is tuple) and not _has_only_str_keys(item):
+                return False
+    elif kind is list or kind is tuple:
         for item in value:
-            if isinstance(item, dict | list | tuple) and not _has_only_str_keys(item):
+            inner = type(item)
+            if (inner is dict or inner is list or inner is tuple) and not _has_only_str_keys(item):
                 return False
+    elif isinstance(value, dict | list | tuple):  # subclasses: take the careful path
+        return _has_only_str_keys(dict(value) if isinstance(value, dict) else list(value))
     return True
 
 
-def _first_non_json(value: Any, path: str) -> tuple[str, str]:
+def _first_non_json(value: Any, path: str, parents: tuple[int, ...] = ()) -> tuple[str, str]:
+    """The path of the first value JSON cannot carry as it is, and what it is ("" when none)."""
     if value is None or isinstance(value, str | bool | int):
         return path, ""
     if isinstance(value, float):
         return (path, f"the non-finite float {value!r}") if not math.isfinite(value) else (path, "")
+    if not isinstance(value, dict | list | tuple):
+        return path, f"a value of type {type(value).__name__}"
+    if id(value) in parents:
+        return path, "a circular reference to a containing value"
+    inner = (*parents, id(value))
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 return path, f"a key of type {type(key).__name__} ({key!r})"
-            found = _first_non_json(item, f"{path}[{key!r}]")
+            found = _first_non_json(item, f"{path}[{key!r}]", inner)
             if found[1]:
                 return found
         return path, ""
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = _first_non_json(item, f"{path}[{index}]")
-            if found[1]:
-                return found
-        return path, ""
-    return path, f"a value of type {type(value).__name__}"
+    for index, item in enumerate(value):
+        found = _first_non_json(item, f"{path}[{index}]", inner)
+        if found[1]:
+            return found
+    return path, ""
 
 
 def corrupted(entity_id: str, column: str, problem: str) -> StoreError:
@@ -107,16 +158,30 @@ def corrupted(entity_id: str, column: str, problem: str) -> StoreError:
     )
 
 
-def decode_json(text: str | bytes | None, *, entity_id: str, column: str) -> Any:
+JSONColumn = str | bytes | dict[str, Any] | list[Any] | None
+"""A JSON column as a backend returns it: text, or already decoded by the driver or the caller."""
+
+
+def decode_json(text: JSONColumn, *, entity_id: str, column: str) -> Any:
     if text is None:
         raise corrupted(entity_id, column, "missing")
+    if isinstance(text, dict | list):
+        return text
+    if text == "{}":  # the common empty values skip the decoder (this is on every load's path)
+        return {}
+    if text == "[]":
+        return []
     try:
+        if isinstance(text, str):
+            value, end = _DECODER.raw_decode(text)
+            if end == len(text):
+                return value
         return json.loads(text)
     except (TypeError, ValueError) as exc:
         raise corrupted(entity_id, column, f"not JSON: {exc}") from None
 
 
-def decode_object(text: str | bytes | None, *, entity_id: str, column: str) -> dict[str, Any]:
+def decode_object(text: JSONColumn, *, entity_id: str, column: str) -> dict[str, Any]:
     value = decode_json(text, entity_id=entity_id, column=column)
     if not isinstance(value, dict):
         raise corrupted(entity_id, column, f"expected a JSON object, found {type(value).__name__}")
@@ -138,6 +203,8 @@ def decode_timestamp(value: str | bytes | datetime | None, *, entity_id: str, co
             parsed = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
         except ValueError as exc:
             raise corrupted(entity_id, column, f"not an ISO-8601 timestamp: {exc}") from None
+    if parsed.tzinfo is UTC:
+        return parsed
     if parsed.tzinfo is None:
         raise corrupted(entity_id, column, "timestamp without a timezone")
     return parsed.astimezone(UTC)
@@ -218,14 +285,14 @@ def encode_outcomes(outcomes: tuple[ActionOutcome, ...] | list[ActionOutcome]) -
     )
 
 
-def _decode_list(text: str | bytes | None, *, entity_id: str, column: str) -> list[Any]:
+def _decode_list(text: JSONColumn, *, entity_id: str, column: str) -> list[Any]:
     value = decode_json(text, entity_id=entity_id, column=column)
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise corrupted(entity_id, column, "expected a JSON list of objects")
     return value
 
 
-def _decode_actions(text: str | bytes | None, *, entity_id: str) -> tuple[PlannedAction, ...]:
+def _decode_actions(text: JSONColumn, *, entity_id: str) -> tuple[PlannedAction, ...]:
     items = _decode_list(text, entity_id=entity_id, column="actions")
     try:
         return tuple(
@@ -243,7 +310,7 @@ def _decode_actions(text: str | bytes | None, *, entity_id: str) -> tuple[Planne
         raise corrupted(entity_id, "actions", f"malformed planned action: {exc!r}") from None
 
 
-def _decode_outcomes(text: str | bytes | None, *, entity_id: str) -> tuple[ActionOutcome, ...]:
+def _decode_outcomes(text: JSONColumn, *, entity_id: str) -> tuple[ActionOutcome, ...]:
     items = _decode_list(text, entity_id=entity_id, column="action_outcomes")
     try:
         return tuple(
@@ -277,11 +344,11 @@ def transition_from_columns(
     timestamp: str | bytes | datetime | None,
     event_id: object,
     idempotency_key: object,
-    context_changes: str | bytes | None,
-    actions: str | bytes | None,
+    context_changes: JSONColumn,
+    actions: JSONColumn,
     actions_status: object,
-    action_outcomes: str | bytes | None,
-    metadata: str | bytes | None,
+    action_outcomes: JSONColumn,
+    metadata: JSONColumn,
 ) -> TransitionRecord:
     """Build a ``TransitionRecord`` from stored columns (JSON as text), checking every one."""
     status_text = _decode_text(
@@ -307,6 +374,37 @@ def transition_from_columns(
         action_outcomes=_decode_outcomes(action_outcomes, entity_id=entity_id),
         metadata=decode_object(metadata, entity_id=entity_id, column="history metadata"),
     )
+
+
+def committed_records(
+    commit: TransitionCommit, *, version: int, timestamp: datetime, actions_status: ActionsStatus
+) -> CommitResult:
+    """The records of an applied commit, built from the commit itself (it holds the values written).
+
+    The mappings are the caller's own objects, not copies: what a later load returns is a decoded
+    copy of the stored JSON.
+    """
+    moment = as_utc(timestamp)
+    entity = EntityRecord(
+        commit.entity_id, commit.machine, commit.to_state, version, commit.context, moment, commit.metadata
+    )
+    transition = TransitionRecord(
+        commit.entity_id,
+        commit.machine,
+        version,
+        commit.from_state,
+        commit.to_state,
+        commit.trigger,
+        moment,
+        commit.event_id,
+        commit.idempotency_key,
+        commit.context_changes,
+        commit.actions,
+        actions_status,
+        (),
+        commit.metadata,
+    )
+    return CommitResult(entity, transition)
 
 
 def context_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -39,6 +39,7 @@ __all__ = ["InMemoryStateStore"]
 
 _EMPTY_OBJECT = "{}"
 _EMPTY_LIST = "[]"
+_STATUS_TEXT = {status: status.value for status in ActionsStatus}
 
 
 @dataclass(slots=True)
@@ -69,7 +70,7 @@ class _HistoryRow:
 
 
 def _json_object(value: Mapping[str, Any] | None, field: str) -> str:
-    return codec.encode_json(value, field=field) if value else _EMPTY_OBJECT
+    return codec.encode_json(codec.plain(value), field=field) if value else _EMPTY_OBJECT
 
 
 class InMemoryStateStore(AsyncTwins):
@@ -88,15 +89,17 @@ class InMemoryStateStore(AsyncTwins):
 
     # ------------------------------------------------------------------ reading rows
 
-    def _record(self, entity_id: str, row: _EntityRow) -> EntityRecord:
-        return codec.entity_from_columns(
+    @staticmethod
+    def _record(entity_id: str, row: _EntityRow) -> EntityRecord:
+        # Only the JSON columns can hold something unreadable; the others are typed by construction.
+        return EntityRecord(
             entity_id,
-            machine=row.machine,
-            state=row.state,
-            version=row.version,
-            context=row.context,
-            updated_at=row.updated_at,
-            metadata=row.metadata,
+            row.machine,
+            row.state,
+            row.version,
+            codec.decode_object(row.context, entity_id=entity_id, column="context"),
+            row.updated_at,
+            codec.decode_object(row.metadata, entity_id=entity_id, column="metadata"),
         )
 
     def _transition(self, entity_id: str, row: _HistoryRow) -> TransitionRecord:
@@ -141,7 +144,7 @@ class InMemoryStateStore(AsyncTwins):
             if row is None:
                 raise EntityNotFoundError(f"entity {entity_id!r} is not stored", entity_id=entity_id)
             row.context = encoded
-            row.updated_at = self._clock()
+            row.updated_at = codec.as_utc(self._clock())
 
     def get_state_versioned(self, entity_id: str) -> tuple[str | None, int]:
         with self._lock:
@@ -159,7 +162,7 @@ class InMemoryStateStore(AsyncTwins):
         check_state_write(entity_id, state, expected_version)
         encoded = _json_object(metadata, "metadata")
         with self._lock:
-            return self._write_state(entity_id, state, expected_version, encoded, self._clock())
+            return self._write_state(entity_id, state, expected_version, encoded, codec.as_utc(self._clock()))
 
     def _write_state(
         self, entity_id: str, state: str, expected: int | None, metadata: str, now: datetime
@@ -192,7 +195,7 @@ class InMemoryStateStore(AsyncTwins):
             check_state_write(entity_id, state, None)
         encoded = _json_object(metadata, "metadata")
         with self._lock:
-            now = self._clock()
+            now = codec.as_utc(self._clock())
             return {eid: self._write_state(eid, state, None, encoded, now) for eid, state in states.items()}
 
     # ------------------------------------------------------------------ queries
@@ -242,12 +245,14 @@ class InMemoryStateStore(AsyncTwins):
 
     def commit_transition(self, commit: TransitionCommit) -> CommitResult:
         entity_id = commit.entity_id
-        context = codec.encode_json(dict(commit.context), field="context")
+        context = codec.encode_json(codec.plain(commit.context), field="context")
         metadata = _json_object(commit.metadata, "metadata")
         changes = _json_object(commit.context_changes, "context_changes")
-        actions = codec.encode_actions(commit.actions) if commit.actions else _EMPTY_LIST
-        status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
-        now = commit.timestamp or self._clock()
+        if commit.actions:
+            actions, status = codec.encode_actions(commit.actions), ActionsStatus.PENDING
+        else:
+            actions, status = _EMPTY_LIST, ActionsStatus.DONE
+        now = codec.as_utc(commit.timestamp or self._clock())
         with self._lock:
             duplicate = self._duplicate(commit)
             if duplicate is not None:
@@ -266,11 +271,10 @@ class InMemoryStateStore(AsyncTwins):
                 commit.idempotency_key,
                 changes,
                 actions,
-                status.value,
+                _STATUS_TEXT[status],
                 _EMPTY_LIST,
                 metadata,
             )
-            transition = self._transition(entity_id, history_row)
             if row is None:
                 row = _EntityRow(commit.machine, commit.to_state, 1, context, metadata, now)
                 self._entities[entity_id] = row
@@ -282,7 +286,7 @@ class InMemoryStateStore(AsyncTwins):
                 self._idempotency[(entity_id, commit.idempotency_key)] = version
             if commit.actions:
                 self._pending[(entity_id, version)] = None
-            return CommitResult(self._record(entity_id, row), transition)
+        return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
 
     def _duplicate(self, commit: TransitionCommit) -> CommitResult | None:
         if commit.idempotency_key is None:

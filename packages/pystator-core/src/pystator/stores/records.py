@@ -13,6 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pystator.actions.result import ActionStatus
+from pystator.stores._fastinit import fast_frozen_init
 
 if TYPE_CHECKING:
     from pystator.actions.result import ActionResult
@@ -57,6 +58,7 @@ def action_idempotency_key(machine: str, entity_id: str, version: int, index: in
     return f"{machine}:{entity_id}:{version}:{index}"
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class EntityRecord:
     """One entity as stored: its machine, current state, version and context.
@@ -83,6 +85,7 @@ class EntityPage:
     next_after: str | None
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class PlannedAction:
     """An action planned by a transition, kept in the history so that recovery can run it later.
@@ -126,6 +129,7 @@ def _definition_as_json(name: str, definition: object) -> Mapping[str, Any] | No
     )
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class ActionOutcome:
     """What running one planned action came to (``error`` is ``"ExceptionType: message"``)."""
@@ -152,6 +156,7 @@ class ActionOutcome:
         )
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class TransitionRecord:
     """One row of the append-only history: the transition that produced ``version``.
@@ -187,6 +192,7 @@ class TransitionRecord:
         return action_idempotency_key(self.machine, self.entity_id, self.version, index)
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class TransitionCommit:
     """Everything one atomic transition write needs.
@@ -212,6 +218,33 @@ class TransitionCommit:
     timestamp: datetime | None = None
 
     def __post_init__(self) -> None:
+        # One cheap test for the common well-formed commit; the careful checks name what is wrong.
+        if not (
+            type(self.entity_id) is str
+            and self.entity_id
+            and type(self.machine) is str
+            and type(self.to_state) is str
+            and self.to_state
+            and type(self.trigger) is str
+            and (self.from_state is None or (type(self.from_state) is str and self.from_state))
+            and (
+                self.expected_version is None
+                or (type(self.expected_version) is int and self.expected_version >= 0)
+            )
+            and type(self.context) is dict
+            and type(self.context_changes) is dict
+            and type(self.metadata) is dict
+            and type(self.actions) is tuple
+            and (self.event_id is None or (type(self.event_id) is str and self.event_id))
+            and (self.idempotency_key is None or (type(self.idempotency_key) is str and self.idempotency_key))
+        ):
+            self._check_fields()
+        if self.actions and not all(type(a) is PlannedAction for a in self.actions):
+            raise ValueError("TransitionCommit.actions: expected a tuple of PlannedAction")
+        if self.timestamp is not None and self.timestamp.tzinfo is None:
+            raise ValueError("TransitionCommit.timestamp: expected a timezone-aware datetime")
+
+    def _check_fields(self) -> None:
         _require_text("entity_id", self.entity_id)
         if not isinstance(self.machine, str):
             raise ValueError(f"TransitionCommit.machine: expected a string, got {self.machine!r}")
@@ -230,11 +263,11 @@ class TransitionCommit:
         for name in ("context", "context_changes", "metadata"):
             if not isinstance(getattr(self, name), Mapping):
                 raise ValueError(f"TransitionCommit.{name}: expected a mapping, got {getattr(self, name)!r}")
-        if not all(isinstance(a, PlannedAction) for a in self.actions):
-            raise ValueError("TransitionCommit.actions: expected a tuple of PlannedAction")
+        if not isinstance(self.actions, tuple | list):
+            raise ValueError(
+                f"TransitionCommit.actions: expected a tuple of PlannedAction, got {self.actions!r}"
+            )
         object.__setattr__(self, "actions", tuple(self.actions))
-        if self.timestamp is not None and self.timestamp.tzinfo is None:
-            raise ValueError("TransitionCommit.timestamp: expected a timezone-aware datetime")
         for name in ("event_id", "idempotency_key"):
             value = getattr(self, name)
             if value is not None:
@@ -250,6 +283,7 @@ def _require_text(name: str, value: object) -> None:
         raise ValueError(f"TransitionCommit.{name}: expected a non-empty string, got {value!r}")
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class CommitResult:
     """What a commit came to: the entity after it and the history row of the transition.

@@ -11,7 +11,8 @@ Subclass ``OrchestratorStoreConformance`` in a test module and provide a ``store
 
 Checked: events are persisted with history and action outcomes; a repeated idempotency key applies
 once; concurrent writers on one entity (threads on the sync path, tasks on the async path) lose no
-update and the final version equals the number of applied events; a crash between the commit and
+update and the final version equals the number of applied events (with and without an
+``EntityCache``); a crash between the commit and
 the actions leaves pending actions that ``resume_pending_actions`` runs with their stable keys; a
 stored state the machine no longer has is refused with nothing overwritten; ``rebuild_timers``
 re-arms timers from the store. Entity ids are fresh per test, so ``store`` may be shared.
@@ -33,6 +34,7 @@ from pystator.event import Event
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.orchestrator import Orchestrator
+from pystator.stores.cache import EntityCache
 from pystator.stores.records import ActionsStatus, CommitResult, TransitionCommit
 
 __all__ = ["CONFORMANCE_MACHINE", "CrashAfterCommit", "OrchestratorStoreConformance", "SimulatedCrash"]
@@ -200,6 +202,25 @@ class OrchestratorStoreConformance:
         assert sorted(applied) == list(range(2, len(applied) + 2))
         assert store.get_state_versioned(entity) == ("active", len(applied) + 1)
         assert store.get_context(entity) == {"count": len(applied)}
+
+    async def test_an_entity_cache_with_concurrent_writers_loses_no_update(self, store: Any) -> None:
+        rig = _Rig(store)
+        cached = Orchestrator(
+            rig.machine, store, rig.guards, rig.actions, max_attempts=200, entity_cache=EntityCache()
+        )
+        entity = _entity()
+        await cached.async_process_event(entity, "activate")
+        outcomes = await asyncio.gather(
+            *(
+                (cached if index % 2 else rig.orchestrator).async_process_event(entity, "bump")
+                for index in range(TASKS)
+            ),
+            return_exceptions=True,
+        )
+        applied = [o for o in outcomes if not isinstance(o, BaseException)]
+        record = await store.aload_entity(entity)
+        assert record.version == len(applied) + 1
+        assert record.context == {"count": len(applied)}
 
     async def test_a_crash_between_persist_and_act_is_resumed(self, store: Any) -> None:
         entity = _entity()
