@@ -128,11 +128,11 @@ def _run_script(script: str, base: str, **env: str) -> str:
 
 
 def test_ui_end_to_end_in_chromium(tmp_path: Path) -> None:
-    for old in SCREENSHOTS.glob("0[1-8]-*.png"):
+    for old in SCREENSHOTS.glob("0[1-9]-*.png"):
         old.unlink()
     with _pystator_up(tmp_path) as base:
         assert "[e2e] passed" in _run_script("e2e/run.mjs", base)
-    names = sorted(p.name for p in SCREENSHOTS.glob("0[1-8]-*.png"))
+    names = sorted(p.name for p in SCREENSHOTS.glob("0[1-9]-*.png"))
     assert names == [
         "01-machines.png",
         "02-editor-error.png",
@@ -142,6 +142,7 @@ def test_ui_end_to_end_in_chromium(tmp_path: Path) -> None:
         "06-feed.png",
         "07-entities.png",
         "08-fleet.png",
+        "09-dead-letters.png",
     ]
 
 
@@ -155,4 +156,4 @@ def test_ui_login_when_auth_is_on(tmp_path: Path) -> None:
     }
     with _pystator_up(tmp_path, **settings) as base:
         assert "[e2e] login passed" in _run_script("e2e/login.mjs", base, E2E_PASSWORD=password)
-    assert (SCREENSHOTS / "09-login.png").is_file()
+    assert (SCREENSHOTS / "10-login.png").is_file()

@@ -16,7 +16,7 @@ try {
   const page = await watchedPage(context, problems);
   await page.goto(`${base}/ui/machines`);
   await expect(page.getByRole("form", { name: "Log in" })).toBeVisible();
-  await page.screenshot({ path: join(shots, "09-login.png"), fullPage: true });
+  await page.screenshot({ path: join(shots, "10-login.png"), fullPage: true });
   await page.locator("input[name=username]").fill("admin");
   await page.locator("input[name=password]").fill("wrong password");
   await page.getByRole("button", { name: "Log in" }).click();

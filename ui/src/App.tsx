@@ -4,6 +4,7 @@ import { ApiError, get, onUnauthorized, setToken } from "./lib/api";
 import { Link } from "./lib/Link";
 import { match, usePath } from "./lib/router";
 import type { MeOut } from "./lib/types";
+import { DeadLettersPage } from "./pages/DeadLettersPage";
 import { EntitiesPage } from "./pages/EntitiesPage";
 import { EntityPage } from "./pages/EntityPage";
 import { FeedPage } from "./pages/FeedPage";
@@ -17,6 +18,7 @@ const NAV: [string, string][] = [
   ["/entities", "Entities"],
   ["/feed", "Live feed"],
   ["/fleet", "Fleet"],
+  ["/dead-letters", "Dead letters"],
 ];
 
 function Page({ path, params }: { path: string; params: URLSearchParams }) {
@@ -31,6 +33,7 @@ function Page({ path, params }: { path: string; params: URLSearchParams }) {
   if ((m = match("/entities/:id", path))) return <EntityPage key={m.id} entityId={m.id!} />;
   if (path === "/feed") return <FeedPage params={params} />;
   if (path === "/fleet") return <FleetPage />;
+  if (path === "/dead-letters") return <DeadLettersPage />;
   return (
     <section>
       <h1>Not found</h1>

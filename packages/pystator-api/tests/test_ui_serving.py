@@ -1,4 +1,4 @@
-"""Serving the built web UI: index at /ui/, assets by path, SPA fallback, / redirects; nothing
+"""Serving the built web UI: index at /ui/, assets by path, SPA fallback; nothing
 installed when there is no build; the entity list route the UI reads."""
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ def test_serves_index_assets_and_falls_back(tmp_path: Path) -> None:
     app = FastAPI()
     assert install_ui(app, _dist(tmp_path)) is True
     client = TestClient(app)
-    root = client.get("/", follow_redirects=False)
-    assert root.status_code == 307 and root.headers["location"] == "/ui/"
     for path in ("/ui", "/ui/", "/ui/machines/order", "/ui/entities/e1?x=1"):
         page = client.get(path)
         assert page.status_code == 200 and "<title>PyStator</title>" in page.text, path

@@ -139,3 +139,23 @@ export interface MeOut {
   kind: string;
   auth_enabled: boolean;
 }
+
+export interface QueuedEventOut {
+  event_id: string;
+  machine_id: string;
+  entity_id: string;
+  trigger: string;
+  payload: Record<string, unknown>;
+  status: string;
+  attempts: number;
+  created_at: string;
+  last_error: string | null;
+}
+
+export interface DeadLetterOut {
+  event: QueuedEventOut;
+  reason: string;
+  error: string;
+  attempts: number;
+  dead_at: string;
+}

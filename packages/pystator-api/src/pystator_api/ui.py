@@ -1,13 +1,13 @@
 """The web UI: the built single-page app (``ui_dist/``, packaged inside this distribution) served
 under ``/ui/``, every unknown path below it answered with ``index.html`` so that the UI's own
-addresses can be opened and reloaded; ``/`` redirects there."""
+addresses can be opened and reloaded."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 
 __all__ = ["UI_DIST", "install_ui"]
 
@@ -23,10 +23,6 @@ def install_ui(app: FastAPI, dist: Path = UI_DIST) -> bool:
     if not index.is_file():
         return False
     root = dist.resolve()
-
-    @app.get("/", include_in_schema=False)
-    async def ui_root() -> RedirectResponse:
-        return RedirectResponse("/ui/")
 
     @app.get("/ui", include_in_schema=False)
     @app.get("/ui/{path:path}", include_in_schema=False)
