@@ -60,6 +60,9 @@ describe("buildDiagram", () => {
 
   it("describes guard composites and delays in milliseconds", () => {
     expect(transitionLabel({ after: 1500, source: "a" })).toBe("after 1500ms");
+    expect(transitionLabel({ after: 86_400_000, source: "a" })).toBe("after 24h");
+    expect(transitionLabel({ after: 90_000, source: "a" })).toBe("after 90s");
+    expect(transitionLabel({ after: 120_000, source: "a" })).toBe("after 2m");
     expect(transitionLabel({ auto: true, guards: [{ not: { anyOf: ["a", { check: { field: "x", gt: 3 } }] } }] })).toBe(
       'auto [not (a or x gt 3)]',
     );

@@ -51,9 +51,13 @@ export function guardLabel(guard: unknown): string {
   return Object.keys(guard)[0] ?? "?";
 }
 
+/** A delay in milliseconds (or the definition's own text, like "30s") as the largest whole unit. */
 export function delayLabel(after: unknown): string {
-  if (typeof after === "number") return after % 1000 === 0 ? `${after / 1000}s` : `${after}ms`;
-  return String(after);
+  if (typeof after !== "number") return String(after);
+  for (const [unit, size] of [["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (after >= size && after % size === 0) return `${after / size}${unit}`;
+  }
+  return `${after}ms`;
 }
 
 /** The edge label: trigger (or "after 5s" / "auto"), then the guards in brackets. */
