@@ -17,6 +17,7 @@ from pystator_api.routes import (
     auth,
     bulk,
     entities,
+    entity_list,
     health,
     machines,
     observability,
@@ -28,6 +29,7 @@ from pystator_api.routes import (
 from pystator_api.routes import settings as settings_routes
 from pystator_api.runtime import Runtime
 from pystator_api.schedulers import scheduler_factory as default_scheduler_factory
+from pystator_api.ui import install_ui
 from pystator_contracts.settings import Settings
 
 __all__ = ["create_app"]
@@ -89,6 +91,7 @@ def create_app(
         process,
         machines,
         bulk,
+        entity_list,
         entities,
         observability,
         transitions,
@@ -97,6 +100,7 @@ def create_app(
         worker,
     ):
         app.include_router(module.router)
+    install_ui(app)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

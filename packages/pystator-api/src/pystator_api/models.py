@@ -29,6 +29,7 @@ __all__ = [
     "EntityCreate",
     "EntityMetrics",
     "EntityOut",
+    "EntityPageOut",
     "EventRequest",
     "EventResponse",
     "FleetSummary",
@@ -235,6 +236,14 @@ class EntityOut(Response):
     active_states: list[str]
     """The leaf states the entity rests in (several for a parallel state)."""
     is_terminal: bool
+
+
+class EntityPageOut(Response):
+    """One page of a machine's entities; pass ``next_after`` as ``after`` for the next page."""
+
+    machine_id: str
+    items: list[EntityOut]
+    next_after: str | None
 
 
 class EventRequest(Request):
