@@ -19,6 +19,7 @@ def test_paths_to_every_state(pystator: Run) -> None:
     assert done.stdout.splitlines() == [
         "pending: pending",
         "open: pending -> exchange_ack -> open",
+        "rejected: pending -> exchange_reject -> rejected",
         "filled: pending -> exchange_ack -> open -> fill -> filled",
     ]
 

@@ -13,7 +13,10 @@ ORDER = Path(__file__).resolve().parents[3] / "examples" / "order_fsm.yaml"
 def test_stubs_to_stdout(pystator: Run) -> None:
     done = pystator("machines", "stubs", ORDER)
     assert done.returncode == 0, done.stderr
-    assert "OrderManagementTrigger = Literal['exchange_ack', 'fill']" in done.stdout
+    assert (
+        "OrderManagementTrigger = Literal['exchange_ack', 'exchange_reject', 'fill', "
+        "'execution_report', 'cancel']" in done.stdout
+    )
     assert "class OrderManagementSessionProtocol(Protocol):" in done.stdout
     compile(done.stdout, "order_types.py", "exec")
 

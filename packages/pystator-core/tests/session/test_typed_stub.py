@@ -69,8 +69,14 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def test_literal_types_and_protocol_in_the_source() -> None:
     source = typed_stub_source(StateMachine.from_yaml(ORDER))
-    assert "OrderManagementState = Literal['pending', 'open', 'filled']" in source
-    assert "OrderManagementTrigger = Literal['exchange_ack', 'fill']" in source
+    assert (
+        "OrderManagementState = Literal['pending', 'open', 'partially_filled', 'filled', "
+        "'rejected', 'cancelled']" in source
+    )
+    assert (
+        "OrderManagementTrigger = Literal['exchange_ack', 'exchange_reject', 'fill', "
+        "'execution_report', 'cancel']" in source
+    )
     assert "class OrderManagementSessionProtocol(Protocol):" in source
     assert "def send(self, trigger: OrderManagementTrigger | Event, /, **payload: Any)" in source
     compile(source, "order_types.py", "exec")
