@@ -66,38 +66,64 @@ def parallel() -> StateMachine:
     return StateMachine.from_dict({"states": states, "transitions": transitions})
 
 
-def _median_ms(fn: Any, runs: int = 9) -> float:
+def _timed_ms(fn: Any, runs: int = 9) -> tuple[float, float]:
+    """(best, median) wall time of ``fn()`` in milliseconds over ``runs`` runs."""
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return min(samples), statistics.median(samples)
 
 
 def load_figures(size: int) -> list[Figure]:
-    """Loading a machine end to end, and its two halves: validation (pystator.config) and compile."""
+    """Loading a machine end to end, and its two halves: validation (pystator.config) and compile.
+
+    The best of 9 runs is the figure (the median is in the note): on a shared machine the median
+    mostly measures the neighbours.
+    """
     from pystator.config import parse_machine_config
 
     data = chain(size)
     config = parse_machine_config(data)
-    total = _median_ms(lambda: StateMachine.from_dict(data))
+    total = _timed_ms(lambda: StateMachine.from_dict(data))
     with gc_paused():
-        validation = _median_ms(lambda: parse_machine_config(data))
-    compile_only = _median_ms(lambda: StateMachine(config))
+        validation = _timed_ms(lambda: parse_machine_config(data))
+    compile_only = _timed_ms(lambda: StateMachine(config))
     return [
-        Figure(f"load a {size:,}-state machine: from_dict (median of 9)", total, "ms", "< 30 ms"),
-        Figure("  of which validation + normalisation (pystator.config)", validation, "ms"),
-        Figure("  of which compile (StateMachine(config))", compile_only, "ms"),
+        Figure(
+            f"load a {size:,}-state machine: from_dict (best of 9)",
+            total[0],
+            "ms",
+            "< 30 ms",
+            f"median {total[1]:.1f} ms",
+        ),
+        Figure(
+            "  of which validation + normalisation (pystator.config)",
+            validation[0],
+            "ms",
+            "",
+            f"median {validation[1]:.1f} ms",
+        ),
+        Figure(
+            "  of which compile (StateMachine(config))",
+            compile_only[0],
+            "ms",
+            "",
+            f"median {compile_only[1]:.1f} ms",
+        ),
     ]
 
 
-def _forget(machine: StateMachine) -> None:
-    """Clear the kernel's memo tables (so the next call computes everything)."""
-    kernel = machine._kernel
-    kernel._results.clear()
-    kernel._steps.clear()
-    kernel._parsed.clear()
+def _first_time(machine: StateMachine, state: str, trigger: str, ctx: Any) -> float:
+    """Per-call cost with every memo dropped before each call (the cost of forgetting subtracted)."""
+    forget = machine._kernel.forget
+
+    def cold() -> object:
+        forget()
+        return machine.process(state, trigger, ctx)
+
+    return per_call_us(cold, calls=20_000) - per_call_us(forget, calls=20_000)
 
 
 def run() -> list[Figure]:
@@ -118,11 +144,8 @@ def run() -> list[Figure]:
     exit_ = per_call_us(lambda: deep.process("leaf", "leave", ctx))
     region = per_call_us(lambda: desk.process(config, "flip", ctx))
 
-    def cold_region() -> object:
-        _forget(desk)
-        return desk.process(config, "flip", ctx)
-
-    region_cold = per_call_us(cold_region, calls=20_000) - per_call_us(lambda: _forget(desk), calls=20_000)
+    flat_cold = _first_time(small, "s3", "next", ctx)
+    region_cold = _first_time(desk, config, "flip", ctx)
 
     def ratio(value: float) -> str:
         return f"{value / baseline:.0f}x the dict lookup"
@@ -131,6 +154,7 @@ def run() -> list[Figure]:
         Figure("dict-lookup transition table[(state, trigger)] (baseline)", baseline, "us"),
         Figure("flat process, 10 states", flat_small, "us", "<= 1.0 us", ratio(flat_small)),
         Figure("flat process, 5,000 states", flat_large, "us", "<= 1.0 us", ratio(flat_large)),
+        Figure("flat process, first time (memo cleared)", flat_cold, "us", "", ratio(flat_cold)),
         Figure("flat process with an expr: guard", expr, "us", "<= 2.0 us", ratio(expr)),
         Figure("hierarchical exit (leaf two levels deep)", exit_, "us", "<= 1.5 us", ratio(exit_)),
         Figure("parallel region event (3 regions)", region, "us", "<= 3 us", ratio(region)),

@@ -149,6 +149,17 @@ async def test_postgres_sync_methods_work_from_any_thread_and_loop(postgres_dsn:
 
 
 @pytest.mark.postgres
+async def test_a_closed_postgres_store_refuses_work(postgres_dsn: str) -> None:
+    store = PostgresStateStore(postgres_dsn, max_size=1)
+    store.set_state(f"closing-{uuid.uuid4().hex[:8]}", "a")
+    await store.aclose()
+    with pytest.raises(StoreError, match="closed"):
+        store.get_state("e")
+    with pytest.raises(StoreError, match="closed"):
+        await store.aget_state("e")
+
+
+@pytest.mark.postgres
 async def test_postgres_commit_is_one_statement(postgres_dsn: str) -> None:
     """The commit sends one statement: state, version check, history and key in a single round trip."""
     store = PostgresStateStore(postgres_dsn, max_size=1)
@@ -210,6 +221,17 @@ async def test_a_corrupted_redis_version_refuses_the_commit_and_writes_nothing(
     finally:
         client.close()
         store.close()
+
+
+@pytest.mark.redis
+async def test_a_closed_redis_store_refuses_work(redis_url: str, redis_prefix: str) -> None:
+    store = RedisStateStore(redis_url, prefix=redis_prefix)
+    await store.aset_state("e", "a")
+    await store.aclose()
+    with pytest.raises(StoreError, match="closed"):
+        store.get_state("e")
+    with pytest.raises(StoreError, match="closed"):
+        await store.aget_state("e")
 
 
 @pytest.mark.redis

@@ -24,6 +24,8 @@ def test_sqlite_urls_resolve_against_the_working_directory(
     assert parse_store_url("sqlite://").target == str(tmp_path / DEFAULT_SQLITE_PATH)
     assert parse_store_url("sqlite:///").target == str(tmp_path / DEFAULT_SQLITE_PATH)
     assert parse_store_url("sqlite:///data/app.db").target == str(tmp_path / "data" / "app.db")
+    # the settings default, [database] url
+    assert parse_store_url("sqlite:///./pystator.db").target == str(tmp_path / DEFAULT_SQLITE_PATH)
     assert parse_store_url("sqlite:////var/lib/app.db").target == "/var/lib/app.db"
 
 

@@ -220,7 +220,7 @@ class StateMachine:
         if type(trigger) is str and not self._normalized:
             node = self._states.get(current_state)
             if node is not None:
-                memo = node.static_results.get(trigger)
+                memo = node.static_results.get(trigger) or self._kernel.quick(node, trigger, context)
                 if memo is not None:
                     return memo
         outcome = self._kernel.start(current_state, trigger, context)
@@ -233,7 +233,7 @@ class StateMachine:
         if type(trigger) is str and not self._normalized:
             node = self._states.get(current_state)
             if node is not None:
-                memo = node.static_results.get(trigger)
+                memo = node.static_results.get(trigger) or self._kernel.quick(node, trigger, context)
                 if memo is not None:
                     return memo
         outcome = self._kernel.start(current_state, trigger, context)

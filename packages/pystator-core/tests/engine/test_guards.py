@@ -252,3 +252,28 @@ def test_process_refusing_an_async_part_of_a_composite_leaves_no_coroutine_behin
         with pytest.raises(FSMError, match="aprocess"):
             machine.process("a", "go", {})
         gc.collect()
+
+
+def test_memoised_results_follow_the_guards_on_every_call(
+    run: Any, build: Callable[..., StateMachine]
+) -> None:
+    machine = build(
+        [{"name": "a", "type": "initial"}, {"name": "b"}, {"name": "c"}, {"name": "d"}],
+        [
+            {"trigger": "go", "source": "a", "dest": "b", "guards": [{"expr": "x > 10"}]},
+            {
+                "trigger": "go",
+                "source": "a",
+                "dest": "c",
+                "guards": [{"check": {"field": "x", "op": "gt", "value": 5}}],
+            },
+            {"trigger": "go", "source": "a", "dest": "d", "guards": ["registered"]},
+        ],
+    )
+    machine.guard_registry.register("registered", lambda ctx: ctx.get("x", 0) > 0)
+    expected = {20: "b", 7: "c", 1: "d", 0: None}
+    for _ in range(3):
+        for x, target in expected.items():
+            result = run(machine, "a", "go", {"x": x})
+            assert result.target_state == target
+            assert result.success is (target is not None)

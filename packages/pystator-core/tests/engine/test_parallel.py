@@ -235,3 +235,37 @@ def test_an_initial_state_that_rests_in_a_parallel_state(build: Callable[..., St
     assert initial.regions == ("left", "right")
     assert machine.get_state("both").children == ("l1", "r1")
     assert machine.get_state("l1").parent == "both"
+
+
+def test_entering_one_region_directly_enters_the_others_by_default(
+    run: Any, build: Callable[..., StateMachine]
+) -> None:
+    machine = build(
+        [
+            {"name": "off", "type": "initial"},
+            {
+                "name": "p",
+                "type": "parallel",
+                "on_enter": ["enter_p"],
+                "regions": [
+                    {"name": "r1", "initial": "a1", "states": ["a1", "a2"]},
+                    {"name": "r2", "initial": "b1", "states": ["b1", "b2"]},
+                ],
+            },
+            {"name": "a1", "on_enter": ["enter_a1"]},
+            {"name": "a2", "on_enter": ["enter_a2"]},
+            {"name": "b1", "on_enter": ["enter_b1"]},
+            {"name": "b2", "on_enter": ["enter_b2"]},
+        ],
+        [
+            {"trigger": "deep", "source": "off", "dest": "b2"},
+            {"trigger": "cross", "source": "a1", "dest": "b2"},
+        ],
+    )
+    result = run(machine, "off", "deep")
+    assert result.target_state == "p[r1=a1,r2=b2]"
+    assert result.all_actions == ("enter_p", "enter_a1", "enter_b2")
+    # A transition from one region into another leaves and re-enters the parallel state.
+    crossed = run(machine, "p[r1=a1,r2=b1]", "cross")
+    assert crossed.target_state == "p[r1=a1,r2=b2]"
+    assert crossed.all_actions == ("enter_p", "enter_a1", "enter_b2")

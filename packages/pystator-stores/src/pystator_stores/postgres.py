@@ -215,6 +215,9 @@ class PostgresStateStore(SyncTwins):
         return StoreError(f"PostgreSQL at {_redacted(self.dsn)}: {type(exc).__name__}: {exc}")
 
     def _run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._closed:
+            coro.close()
+            raise StoreError(f"{self!r} is closed")
         return self._loop_thread.run(coro)
 
     async def _fetchrow(self, sql: str, *args: Any) -> Any:

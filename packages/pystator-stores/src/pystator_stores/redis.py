@@ -185,6 +185,7 @@ class RedisStateStore:
         self._client = redis.Redis.from_url(url, decode_responses=True, **client_options)
         self._scripts = {name: self._client.register_script(src) for name, src in _SCRIPTS.items()}
         self._async_clients: PerLoop[tuple[redis.asyncio.Redis, dict[str, Any]]] = PerLoop(self._open_async)
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"RedisStateStore({_redacted(self.url)!r}, prefix={self.prefix!r})"
@@ -201,7 +202,13 @@ class RedisStateStore:
             return StoreError(f"Redis at {_redacted(self.url)}: {type(exc).__name__}: {exc}")
         return StoreError(f"Redis: {type(exc).__name__}: {exc}")
 
+    def _check_open(self, op: _Op[Any]) -> None:
+        if self._closed:
+            op.close()
+            raise StoreError(f"{self!r} is closed")
+
     def _run(self, op: _Op[T]) -> T:
+        self._check_open(op)
         try:
             command = next(op)
             while True:
@@ -223,6 +230,7 @@ class RedisStateStore:
         return pipe.execute()
 
     async def _arun(self, op: _Op[T]) -> T:
+        self._check_open(op)
         client, client_scripts = await self._async_clients.get()
         try:
             command = next(op)
@@ -572,6 +580,7 @@ class RedisStateStore:
 
     def close(self) -> None:
         """Close the sync client; async clients of loops that are gone are dropped."""
+        self._closed = True
         self._client.close()
         for future in self._async_clients.take_all().values():
             future.cancel()

@@ -116,6 +116,7 @@ def _compile_transition(
         transition.region = region
     if definition.guards:
         transition.guards = compile_guards(definition.guards, binding, path=f"transitions[{index}].guards")
+        transition.pure = all(guard.pure for guard in transition.guards)
     if definition.actions:
         transition.actions = plan_actions(definition.actions, "transition", None)
     return transition

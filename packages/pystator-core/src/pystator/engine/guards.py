@@ -46,9 +46,14 @@ class GuardBinding:
 
 
 class Guard:
-    """Base of compiled guards; ``label`` names the guard in results (``guard_name``)."""
+    """Base of compiled guards; ``label`` names the guard in results (``guard_name``).
+
+    ``pure`` is true when the guard is decided by configuration alone (``expr:``, ``check:`` and
+    composites of them): synchronous, side-effect free, independent of any registry.
+    """
 
     __slots__ = ("label",)
+    pure = False
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -94,6 +99,7 @@ class PredicateGuard(Guard):
     """``expr:`` or ``check:``: a synchronous predicate compiled at load time."""
 
     __slots__ = ("predicate",)
+    pure = True
 
     def __init__(self, label: str, predicate: Callable[[Mapping[str, Any]], Any]) -> None:
         super().__init__(label)
@@ -104,11 +110,12 @@ class PredicateGuard(Guard):
 
 
 class _Composite(Guard):
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "pure")
 
     def __init__(self, label: str, parts: tuple[Guard, ...]) -> None:
         super().__init__(label)
         self.parts = parts
+        self.pure = all(part.pure for part in parts)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from pystator.engine.reserved import EVENT_KEY, HISTORY_KEY, is_timer_trigger
 from pystator.engine.results import success
 from pystator.engine.selection import GuardAbort, Pending, first_enabled, resolve, select
 from pystator.engine.settle import MAX_STEPS, settle
-from pystator.errors import ContextValidationError
+from pystator.errors import ContextValidationError, FSMError
 from pystator.event import Event
 from pystator.result import TransitionResult
 
@@ -53,9 +53,22 @@ class Kernel:
         self.machine = machine
         self._plain_triggers = machine.normalizer is None
         self._settles = bool(machine.has_choices or machine.joins or machine.has_auto)
+        self._quick = not self._settles and machine.validator is None and machine.normalizer is None
         self._parsed: dict[str, tuple[Node, ...]] = {}
         self._steps: dict[tuple[Any, ...], Step] = {}
         self._results: dict[tuple[Any, ...], TransitionResult] = {}
+
+    def forget(self) -> None:
+        """Drop every memoised result, step and parsed configuration (they are rebuilt on use)."""
+        self._parsed.clear()
+        self._steps.clear()
+        self._results.clear()
+        for node in self.machine.states.values():
+            node.static_results.clear()
+            for candidates in node.table.values():
+                for candidate in candidates:
+                    candidate.results.clear()
+                    candidate.steps.clear()
 
     # ----------------------------------------------------------------------------- inputs
 
@@ -95,6 +108,32 @@ class Kernel:
         return MappingProxyType(merged)
 
     # ----------------------------------------------------------------------------- algorithm
+
+    def quick(self, leaf: Node, name: str, context: Mapping[str, Any] | None) -> TransitionResult | None:
+        """The memoised result for ``leaf`` when its first enabled candidate is decided by pure
+        guards (``expr:`` / ``check:``) alone; None sends the caller to ``start``.
+
+        A shortcut of ``start`` for the common guarded case, not a second algorithm: it only
+        returns results ``start`` computed and memoised before, and defers everything else
+        (rejections, errors, registered guards, validation, eventless steps) to ``start``.
+        """
+        candidates = leaf.table.get(name)
+        if candidates is None or not self._quick:
+            return None
+        ctx = _EMPTY_CONTEXT if context is None else MappingProxyType(context)
+        try:
+            for candidate in candidates:
+                transition = candidate.transition
+                if not transition.pure or transition.region is not None:
+                    return None
+                for guard in transition.guards:
+                    if not guard(ctx):
+                        break
+                else:
+                    return candidate.results.get(leaf)
+        except FSMError:
+            return None
+        return None
 
     def start(
         self, state: str, trigger: str | Event, context: Mapping[str, Any] | None, trace: Trace | None = None

@@ -106,6 +106,7 @@ class CompiledTransition:
         "index",
         "info",
         "internal",
+        "pure",
         "region",
         "sources",
         "target",
@@ -123,6 +124,7 @@ class CompiledTransition:
         self.history: Node | None = None  # the parent of an H()/H*() target
         self.deep = False
         self.guards: tuple[Guard, ...] = ()
+        self.pure = True  # every guard is decided by configuration alone (see Guard.pure)
         self.actions: tuple[ActionSpec, ...] = ()
         self.region: Node | None = None
         self.sources: tuple[Node, ...] = ()
