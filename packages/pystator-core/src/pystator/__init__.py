@@ -42,7 +42,7 @@ from pystator.expressions import compile_expression
 from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
-from pystator.scheduler import Scheduler
+from pystator.scheduler import ScheduledTask, Scheduler, TaskStatus
 from pystator.stores import (
     ActionOutcome,
     ActionsStatus,
@@ -81,6 +81,7 @@ if TYPE_CHECKING:
         TransitionObserver,
     )
     from pystator.orchestrator import ContextValidatorFn, Orchestrator
+    from pystator.scheduler import AsyncioScheduler
     from pystator.session import EntitySession, SnapshotError
     from pystator.sinks import EventSink, MetricSink
     from pystator.stores import (
@@ -132,6 +133,7 @@ __getattr__, __dir__ = lazy_module_attributes(
         "MetricSink": "pystator.sinks",
         "Orchestrator": "pystator.orchestrator",
         "ContextValidatorFn": "pystator.orchestrator",
+        "AsyncioScheduler": "pystator.scheduler",
         "ActionOutcome": "pystator.stores",
         "ActionsStatus": "pystator.stores",
         "AsyncAuditStore": "pystator.stores",
@@ -178,6 +180,7 @@ __all__ = [
     "AsyncStateStore",
     "AsyncTransactionalStateStore",
     "AsyncVersionedStateStore",
+    "AsyncioScheduler",
     "AuditStore",
     "BatchStateStore",
     "BuiltinRegistries",
@@ -215,6 +218,7 @@ __all__ = [
     "ParallelConfiguration",
     "PlannedAction",
     "QueryableStateStore",
+    "ScheduledTask",
     "Scheduler",
     "SchedulerError",
     "SnapshotError",
@@ -226,6 +230,7 @@ __all__ = [
     "StoreError",
     "StructuredLoggingHook",
     "SystemClock",
+    "TaskStatus",
     "TerminalStateError",
     "TimerSpec",
     "TransactionalStateStore",
