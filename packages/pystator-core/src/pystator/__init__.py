@@ -43,32 +43,6 @@ from pystator.guards import GuardRegistry
 from pystator.machine import StateMachine
 from pystator.result import ActionSpec, TimerSpec, TransitionResult
 from pystator.scheduler import ScheduledTask, Scheduler, TaskStatus
-from pystator.stores import (
-    ActionOutcome,
-    ActionsStatus,
-    AsyncAuditStore,
-    AsyncBatchStateStore,
-    AsyncContextStore,
-    AsyncQueryableStateStore,
-    AsyncStateStore,
-    AsyncTransactionalStateStore,
-    AsyncVersionedStateStore,
-    AuditStore,
-    BatchStateStore,
-    CommitResult,
-    ContextStore,
-    EntityPage,
-    EntityRecord,
-    FullStateStore,
-    InMemoryStateStore,
-    PlannedAction,
-    QueryableStateStore,
-    StateStore,
-    TransactionalStateStore,
-    TransitionCommit,
-    TransitionRecord,
-    VersionedStateStore,
-)
 
 if TYPE_CHECKING:
     from pystator.actions import ActionExecutor, BuiltinRegistries, ExecutionResult, builtin_registries

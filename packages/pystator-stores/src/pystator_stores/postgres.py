@@ -43,7 +43,15 @@ from pystator_stores._sync_twins import SyncTwins
 from pystator_stores.migrations.postgres import postgres_upgrade
 from pystator_stores.migrations.registry import select
 
-__all__ = ["PostgresStateStore"]
+__all__ = [
+    "PostgresStateStore",
+    "commit_on_connection",
+    "entity_from_row",
+    "get_transition_on_connection",
+    "history_on_connection",
+    "load_entity_on_connection",
+    "mark_actions_on_connection",
+]
 
 T = TypeVar("T")
 
@@ -393,56 +401,19 @@ class PostgresStateStore(SyncTwins):
         return None if row is None else _entity(row)
 
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
-        context = codec.encode_json(codec.plain(commit.context), field="context")
-        metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
-        changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
-        actions = codec.encode_actions(commit.actions)
-        status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
         now = commit.timestamp or self._clock()
-        expected = commit.expected_version or 0
-        args = (
-            commit.entity_id,
-            commit.machine,
-            expected,
-            commit.from_state,
-            commit.to_state,
-            context,
-            metadata,
-            now,
-            commit.idempotency_key,
-            commit.trigger,
-            commit.event_id,
-            changes,
-            actions,
-            status.value,
-        )
-        try:
-            row = await self._fetchrow(_COMMIT, *args)
-        except StoreError as exc:
-            if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
-                raise
-            # A concurrent commit with the same idempotency key won; this run now finds it.
-            row = await self._fetchrow(_COMMIT, *args)
-        if row["applied_version"] is not None:
-            version = int(row["applied_version"])
-            return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
-        if row["duplicate_version"] is not None:
-            return await self._duplicate(commit.entity_id, int(row["duplicate_version"]))
-        current_machine, current = row["current_machine"], row["current_version"]
-        if current_machine is not None and current_machine not in ("", commit.machine):
-            raise machine_conflict(commit.entity_id, str(current_machine), commit.machine)
-        actual = 0 if current is None and expected > 0 else current
-        raise stale_version(commit.entity_id, expected, None if actual in (None, expected) else int(actual))
-
-    async def _duplicate(self, entity_id: str, version: int) -> CommitResult:
-        first = await self.aget_transition(entity_id, version)
-        current = await self.aload_entity(entity_id)
-        if first is None or current is None:
-            raise StoreError(
-                f"entity {entity_id!r}: the first commit of this idempotency key vanished",
-                context={"entity_id": entity_id, "version": version},
-            )
-        return CommitResult(current, first, duplicate=True)
+        pool = await self._pool()
+        for attempt in (1, 2):
+            try:
+                async with pool.acquire() as conn:
+                    return await commit_on_connection(conn, commit, now=now)
+            except asyncpg.UniqueViolationError as exc:
+                if attempt == 2:
+                    raise self._store_error(exc) from exc
+                # A concurrent commit with the same idempotency key won; this run now finds it.
+            except _DRIVER_ERRORS as exc:
+                raise self._store_error(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
@@ -503,6 +474,118 @@ class PostgresStateStore(SyncTwins):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# ---------------------------------------------------------------------- transaction-scoped hooks
+#
+# The worker queue (pystator-worker) applies an event in ONE transaction of its own: claim the event
+# row, lock the entity, commit the transition, mark the event done, COMMIT. These functions run the
+# store's own SQL on a connection the caller holds, inside the caller's transaction (or in autocommit
+# mode when there is none), so that nothing of the store's schema is duplicated elsewhere. They raise
+# the same errors as the store's methods (``StaleVersionError``, ``StoreError`` CONFLICT) but do not
+# translate driver errors: the caller owns the connection and decides what to roll back.
+
+
+def entity_from_row(row: Mapping[str, Any]) -> EntityRecord:
+    """An ``EntityRecord`` from a ``pystator_entities`` row (or that table's composite value), as
+    read by asyncpg."""
+    return _entity(row)
+
+
+async def load_entity_on_connection(
+    conn: Any, entity_id: str, *, for_update: bool = False
+) -> EntityRecord | None:
+    """The entity as ``aload_entity`` reads it; ``for_update`` also locks its row until the end of
+    the transaction."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = $1{lock}", entity_id
+    )
+    return None if row is None else _entity(row)
+
+
+async def history_on_connection(
+    conn: Any, entity_id: str, *, after_version: int = 0, limit: int = 100
+) -> list[TransitionRecord]:
+    """``ahistory`` on ``conn``: transitions above ``after_version``, oldest first."""
+    check_limit(limit)
+    rows = await conn.fetch(
+        f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = $1 AND version > $2 "
+        "ORDER BY version LIMIT $3",
+        entity_id,
+        after_version,
+        limit,
+    )
+    return [_transition(row) for row in rows]
+
+
+async def get_transition_on_connection(conn: Any, entity_id: str, version: int) -> TransitionRecord | None:
+    row = await conn.fetchrow(
+        f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = $1 AND version = $2",
+        entity_id,
+        version,
+    )
+    return None if row is None else _transition(row)
+
+
+async def mark_actions_on_connection(
+    conn: Any, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+) -> bool:
+    """``amark_actions`` on ``conn`` without reading the row back; False when there is no such row."""
+    status = await conn.execute(
+        "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
+        "WHERE entity_id = $1 AND version = $2",
+        entity_id,
+        version,
+        codec.encode_outcomes(list(outcomes)),
+        ActionsStatus.from_outcomes(outcomes).value,
+    )
+    return bool(status != "UPDATE 0")
+
+
+async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: datetime) -> CommitResult:
+    """``acommit_transition`` on ``conn``: the one-statement compare-and-set, state, history row and
+    idempotency key, written as part of whatever transaction ``conn`` is in."""
+    context = codec.encode_json(codec.plain(commit.context), field="context")
+    metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+    changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
+    actions = codec.encode_actions(commit.actions)
+    status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+    expected = commit.expected_version or 0
+    row = await conn.fetchrow(
+        _COMMIT,
+        commit.entity_id,
+        commit.machine,
+        expected,
+        commit.from_state,
+        commit.to_state,
+        context,
+        metadata,
+        now,
+        commit.idempotency_key,
+        commit.trigger,
+        commit.event_id,
+        changes,
+        actions,
+        status.value,
+    )
+    if row["applied_version"] is not None:
+        version = int(row["applied_version"])
+        return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
+    if row["duplicate_version"] is not None:
+        first = await get_transition_on_connection(conn, commit.entity_id, int(row["duplicate_version"]))
+        current = await load_entity_on_connection(conn, commit.entity_id)
+        if first is None or current is None:
+            raise StoreError(
+                f"entity {commit.entity_id!r}: the first commit of this idempotency key vanished",
+                context={"entity_id": commit.entity_id, "version": row["duplicate_version"]},
+            )
+        return CommitResult(current, first, duplicate=True)
+    current_machine, current = row["current_machine"], row["current_version"]
+    if current_machine is not None and current_machine not in ("", commit.machine):
+        raise machine_conflict(commit.entity_id, str(current_machine), commit.machine)
+    actual = 0 if current is None and expected > 0 else current
+    raise stale_version(commit.entity_id, expected, None if actual in (None, expected) else int(actual))
 
 
 async def _keep_session(conn: Any) -> None:

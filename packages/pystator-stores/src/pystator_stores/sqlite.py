@@ -45,7 +45,14 @@ from pystator_stores.migrations.registry import select
 from pystator_stores.migrations.sqlite import sqlite_upgrade
 from pystator_stores.urls import DEFAULT_SQLITE_PATH
 
-__all__ = ["SQLiteStateStore"]
+__all__ = [
+    "SQLiteStateStore",
+    "commit_on_connection",
+    "get_transition_on_connection",
+    "history_on_connection",
+    "load_entity_on_connection",
+    "mark_actions_on_connection",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -343,80 +350,9 @@ class SQLiteStateStore(AsyncTwins):
         return None if row is None else _entity(row)
 
     def commit_transition(self, commit: TransitionCommit) -> CommitResult:
-        entity_id = commit.entity_id
-        context = codec.encode_json(codec.plain(commit.context), field="context")
-        metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
-        changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
-        actions = codec.encode_actions(commit.actions)
-        status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
-        moment = commit.timestamp or self._clock()
-        now = codec.encode_timestamp(moment)
+        now = commit.timestamp or self._clock()
         with self._write() as conn:
-            if commit.idempotency_key is not None:
-                duplicate = self._duplicate(conn, entity_id, commit.idempotency_key)
-                if duplicate is not None:
-                    return duplicate
-            row = conn.execute(
-                "SELECT machine, version FROM pystator_entities WHERE entity_id = ?", (entity_id,)
-            ).fetchone()
-            if row is not None and row[0] not in ("", commit.machine):
-                raise machine_conflict(entity_id, str(row[0]), commit.machine)
-            actual = 0 if row is None else int(row[1])
-            if (commit.expected_version or 0) != actual:
-                raise stale_version(entity_id, commit.expected_version or 0, actual)
-            version = actual + 1
-            if row is None:
-                conn.execute(
-                    "INSERT INTO pystator_entities (entity_id, machine, state, version, context, metadata, "
-                    "created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
-                    (entity_id, commit.machine, commit.to_state, context, metadata, now, now),
-                )
-            else:
-                conn.execute(
-                    "UPDATE pystator_entities SET machine = ?, state = ?, version = ?, context = ?, "
-                    "metadata = ?, updated_at = ? WHERE entity_id = ?",
-                    (commit.machine, commit.to_state, version, context, metadata, now, entity_id),
-                )
-            transition_row = (
-                entity_id,
-                commit.machine,
-                version,
-                commit.from_state,
-                commit.to_state,
-                commit.trigger,
-                now,
-                commit.event_id,
-                commit.idempotency_key,
-                changes,
-                actions,
-                status.value,
-                "[]",
-                metadata,
-            )
-            conn.execute(
-                f"INSERT INTO pystator_transitions ({_TRANSITION_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                transition_row,
-            )
-        return codec.committed_records(commit, version=version, timestamp=moment, actions_status=status)
-
-    @staticmethod
-    def _duplicate(conn: sqlite3.Connection, entity_id: str, key: str) -> CommitResult | None:
-        first = conn.execute(
-            f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions "
-            "WHERE entity_id = ? AND idempotency_key = ?",
-            (entity_id, key),
-        ).fetchone()
-        if first is None:
-            return None
-        current = conn.execute(
-            f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = ?", (entity_id,)
-        ).fetchone()
-        if current is None:
-            raise StoreError(
-                f"entity {entity_id!r} has history but no entity row", context={"entity_id": entity_id}
-            )
-        return CommitResult(_entity(current), _transition(first), duplicate=True)
+            return commit_on_connection(conn, commit, now=now)
 
     def mark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
@@ -471,6 +407,137 @@ class SQLiteStateStore(AsyncTwins):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# ---------------------------------------------------------------------- transaction-scoped hooks
+#
+# The worker queue (pystator-worker) applies an event in ONE ``BEGIN IMMEDIATE`` transaction of its
+# own: claim the event row, load the entity, commit the transition, mark the event done, COMMIT.
+# These functions run the store's own SQL on a connection the caller holds (``isolation_level=None``),
+# inside the caller's transaction, so that nothing of the store's schema is duplicated elsewhere.
+
+
+def load_entity_on_connection(conn: sqlite3.Connection, entity_id: str) -> EntityRecord | None:
+    row = conn.execute(
+        f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = ?", (entity_id,)
+    ).fetchone()
+    return None if row is None else _entity(row)
+
+
+def history_on_connection(
+    conn: sqlite3.Connection, entity_id: str, *, after_version: int = 0, limit: int = 100
+) -> list[TransitionRecord]:
+    check_limit(limit)
+    rows = conn.execute(
+        f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = ? AND version > ? "
+        "ORDER BY version LIMIT ?",
+        (entity_id, after_version, limit),
+    ).fetchall()
+    return [_transition(row) for row in rows]
+
+
+def get_transition_on_connection(
+    conn: sqlite3.Connection, entity_id: str, version: int
+) -> TransitionRecord | None:
+    row = conn.execute(
+        f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = ? AND version = ?",
+        (entity_id, version),
+    ).fetchone()
+    return None if row is None else _transition(row)
+
+
+def mark_actions_on_connection(
+    conn: sqlite3.Connection, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
+) -> bool:
+    """``mark_actions`` on ``conn`` (in the caller's transaction); False when there is no such row."""
+    cursor = conn.execute(
+        "UPDATE pystator_transitions SET action_outcomes = ?, actions_status = ? "
+        "WHERE entity_id = ? AND version = ?",
+        (
+            codec.encode_outcomes(list(outcomes)),
+            ActionsStatus.from_outcomes(outcomes).value,
+            entity_id,
+            version,
+        ),
+    )
+    return cursor.rowcount > 0
+
+
+def commit_on_connection(
+    conn: sqlite3.Connection, commit: TransitionCommit, *, now: datetime
+) -> CommitResult:
+    """``commit_transition`` inside the caller's open write transaction on ``conn``."""
+    entity_id = commit.entity_id
+    context = codec.encode_json(codec.plain(commit.context), field="context")
+    metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
+    changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
+    actions = codec.encode_actions(commit.actions)
+    status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+    stamp = codec.encode_timestamp(now)
+    if commit.idempotency_key is not None:
+        duplicate = _duplicate(conn, entity_id, commit.idempotency_key)
+        if duplicate is not None:
+            return duplicate
+    row = conn.execute(
+        "SELECT machine, version FROM pystator_entities WHERE entity_id = ?", (entity_id,)
+    ).fetchone()
+    if row is not None and row[0] not in ("", commit.machine):
+        raise machine_conflict(entity_id, str(row[0]), commit.machine)
+    actual = 0 if row is None else int(row[1])
+    if (commit.expected_version or 0) != actual:
+        raise stale_version(entity_id, commit.expected_version or 0, actual)
+    version = actual + 1
+    if row is None:
+        conn.execute(
+            "INSERT INTO pystator_entities (entity_id, machine, state, version, context, metadata, "
+            "created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+            (entity_id, commit.machine, commit.to_state, context, metadata, stamp, stamp),
+        )
+    else:
+        conn.execute(
+            "UPDATE pystator_entities SET machine = ?, state = ?, version = ?, context = ?, "
+            "metadata = ?, updated_at = ? WHERE entity_id = ?",
+            (commit.machine, commit.to_state, version, context, metadata, stamp, entity_id),
+        )
+    transition_row = (
+        entity_id,
+        commit.machine,
+        version,
+        commit.from_state,
+        commit.to_state,
+        commit.trigger,
+        stamp,
+        commit.event_id,
+        commit.idempotency_key,
+        changes,
+        actions,
+        status.value,
+        "[]",
+        metadata,
+    )
+    conn.execute(
+        f"INSERT INTO pystator_transitions ({_TRANSITION_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        transition_row,
+    )
+    return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
+
+
+def _duplicate(conn: sqlite3.Connection, entity_id: str, key: str) -> CommitResult | None:
+    first = conn.execute(
+        f"SELECT {_TRANSITION_COLUMNS} FROM pystator_transitions WHERE entity_id = ? AND idempotency_key = ?",
+        (entity_id, key),
+    ).fetchone()
+    if first is None:
+        return None
+    current = conn.execute(
+        f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = ?", (entity_id,)
+    ).fetchone()
+    if current is None:
+        raise StoreError(
+            f"entity {entity_id!r} has history but no entity row", context={"entity_id": entity_id}
+        )
+    return CommitResult(_entity(current), _transition(first), duplicate=True)
 
 
 def _chunks(entity_ids: Iterable[str]) -> Iterator[list[str]]:
