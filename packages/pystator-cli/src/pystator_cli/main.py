@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
 
-from pystator_cli.plugins import install_plugins
+from pystator_cli import db, docs, machines, schema
+from pystator_cli.output import EXIT_USAGE
+from pystator_cli.plugins import build_command
+from pystator_cli.process import process
 from pystator_cli.versions import installed_versions
 
 __all__ = ["app", "run"]
@@ -56,6 +60,44 @@ def versions(
         typer.echo(f"{name:<20} {number}")
 
 
-def run() -> None:
-    install_plugins(app)
-    app()
+app.add_typer(machines.app, name="machines")
+app.command("process")(process)
+app.add_typer(schema.app, name="schema")
+app.add_typer(docs.app, name="docs")
+app.add_typer(db.app, name="db")
+
+
+def run(args: list[str] | None = None) -> None:
+    """The console script: every usage error as one line (exit 2), no traceback for known failures."""
+    command = build_command(app)
+    try:
+        outcome = command.main(args=args, prog_name="pystator", standalone_mode=False)
+    except _USAGE_ERROR as exc:
+        context: Any = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+            typer.echo(context.get_help())
+            sys.exit(EXIT_USAGE)
+        where = context.command_path if context is not None else "pystator"
+        hint = f" (see '{where} --help')" if context is not None else ""
+        typer.echo(f"{where}: {_one_line(exc.format_message())}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    except _CLICK_EXCEPTION as exc:
+        typer.echo(f"pystator: {_one_line(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("pystator: aborted", err=True)
+        sys.exit(130)
+    sys.exit(outcome if isinstance(outcome, int) else 0)
+
+
+def _base_class(name: str) -> Any:
+    """Click's exception classes, wherever this Typer keeps them (click, or its vendored copy)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_USAGE_ERROR = _base_class("UsageError")
+_CLICK_EXCEPTION = _base_class("ClickException")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
