@@ -12,6 +12,7 @@ checkout (bootstrapping uv and hatch there), so nothing has to be installed by h
     python3 dev.py check-wheels    # install each built wheel alone in a fresh venv and import it
     python3 dev.py bump pystator-core minor   # bump one distribution (major|minor|patch|X.Y.Z)
     python3 dev.py bench           # run the benchmarks and print figures
+    python3 dev.py ui-build        # npm ci + build the web UI into pystator_api/ui_dist/ (setup does it)
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def setup_fingerprint() -> str:
     return digest.hexdigest()
 
 
-SYSTEM_TOOLS = {"dot": "graphviz"}  # command -> Debian package the tests need (diagram rendering)
+# command -> Debian package the tests need: graphviz renders diagrams; chromium runs the web UI's
+# end-to-end tests (driven by playwright-core, which never downloads a browser of its own)
+SYSTEM_TOOLS = {"dot": "graphviz", "chromium": "chromium"}
 
 
 def ensure_system_tools() -> None:
@@ -121,9 +124,48 @@ def ensure_system_tools() -> None:
         say(f"missing system packages (install them to run every test): {' '.join(missing)}")
 
 
+UI = ROOT / "ui"
+UI_DIST = package_dir("pystator-api") / "src" / "pystator_api" / "ui_dist"
+UI_INPUTS = ("package.json", "package-lock.json", "index.html", "vite.config.ts", "tsconfig.json", "src")
+
+
+def ui_sources_stamp() -> str:
+    digest = hashlib.sha256()
+    for name in UI_INPUTS:
+        path = UI / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(file.relative_to(UI).as_posix().encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def ui_build(force: bool = False) -> None:
+    """Install the UI's npm packages (npm ci, from the lock file) and build it into ui_dist/."""
+    npm = shutil.which("npm")
+    if npm is None:
+        say("node/npm not found: the web UI is not built (pystator up serves the API only)")
+        return
+    stamp = UI_DIST / ".sources-sha256"
+    current = ui_sources_stamp()
+    if not force and stamp.exists() and stamp.read_text() == current and (UI_DIST / "index.html").exists():
+        return
+    lock_stamp = UI / "node_modules" / ".package-lock.json"
+    if (
+        force
+        or not lock_stamp.exists()
+        or lock_stamp.stat().st_mtime < (UI / "package-lock.json").stat().st_mtime
+    ):
+        run([npm, "ci", "--no-audit", "--no-fund"], cwd=UI)
+    run([npm, "run", "build"], cwd=UI)
+    stamp.write_text(current)
+    say(f"web UI built into {UI_DIST.relative_to(ROOT)}/")
+
+
 def setup(force: bool = False) -> None:
     """Create .venv and install every distribution editable plus the dev tools (skipped when current)."""
     ensure_system_tools()
+    ui_build()
     stamp = VENV / ".pystator-setup"
     fingerprint = setup_fingerprint()
     if not force and PYTHON.exists() and stamp.exists() and stamp.read_text() == fingerprint:
@@ -203,6 +245,7 @@ def has_up_command(pystator: Path) -> bool:
 
 
 def build() -> list[Path]:
+    ui_build()
     if DIST.exists():
         shutil.rmtree(DIST)
     DIST.mkdir()
@@ -359,9 +402,13 @@ def main(argv: list[str]) -> None:
     bump_parser.add_argument("dist")
     bump_parser.add_argument("part")
     sub.add_parser("bench", help="run the benchmarks")
+    sub.add_parser("ui-build", help="npm ci and build the web UI into pystator_api/ui_dist/")
     args, extra = parser.parse_known_args(argv)
     if args.command == "setup":
         setup(force=True)
+        return
+    if args.command == "ui-build":
+        ui_build(force=True)
         return
     if args.command == "bump":
         bump(args.dist, args.part)

@@ -116,6 +116,11 @@ class ApiSettings(_Section):
     """Largest request body accepted, in bytes."""
     cors_origins: StrList = ()
     """Origins allowed to call the API from a browser (comma-separated)."""
+    users: SecretList = ()
+    """Users who may log in, as ``name:password-hash`` entries (comma-separated); make a hash with
+    ``python -m pystator_api.passwords``. Login needs ``auth_secret`` too."""
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=2_592_000)
+    """Lifetime of a login token (JWT), in seconds."""
 
 
 class WorkerSettings(_Section):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import typer
 
 from pystator_cli.machines.files import diagram, lint, show, validate
+from pystator_cli.machines.paths import paths
 from pystator_cli.machines.store import list_machines, pull, push
+from pystator_cli.machines.stubs import stubs
 
 __all__ = ["app"]
 
@@ -22,3 +24,5 @@ app.command("show")(show)
 app.command("list")(list_machines)
 app.command("push")(push)
 app.command("pull")(pull)
+app.command("paths")(paths)
+app.command("stubs")(stubs)
