@@ -8,6 +8,7 @@ export default defineConfig({
   base: "/ui/",
   build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 2000 },
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
-  server: { proxy: { "/api": "http://127.0.0.1:8000" } },
+  // `pystator ui dev` passes the API to proxy to in PYSTATOR_API_URL (the API's default port otherwise).
+  server: { port: 3004, proxy: { "/api": process.env.PYSTATOR_API_URL ?? "http://127.0.0.1:8004" } },
   test: { include: ["tests/**/*.test.ts"], environment: "node" },
 });

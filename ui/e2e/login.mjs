@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { launch, watchedPage } from "./browser.mjs";
 import { expect } from "./expect.mjs";
 
-const base = (process.env.PYSTATOR_URL ?? "http://127.0.0.1:8000").replace(/\/$/, "");
+const base = (process.env.PYSTATOR_URL ?? "http://127.0.0.1:8004").replace(/\/$/, "");
 const shots = process.env.SCREENSHOTS ?? "test-results";
 const password = process.env.E2E_PASSWORD ?? "";
 mkdirSync(shots, { recursive: true });

@@ -1,5 +1,5 @@
 // End-to-end test of the web UI in headless chromium against a running `pystator up`.
-//   PYSTATOR_URL=http://127.0.0.1:8000 SCREENSHOTS=test-results node e2e/run.mjs
+//   PYSTATOR_URL=http://127.0.0.1:8004 SCREENSHOTS=test-results node e2e/run.mjs
 // Creates a machine from YAML (seeing a validation error appear inline and fixing it), saves a new
 // version after the compatibility report, creates an entity, sends events, and sees the state change
 // on the diagram and in the live feed. Saves a screenshot of every page. Exits non-zero on failure.
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "./expect.mjs";
 import { launch, watchedPage } from "./browser.mjs";
 
-const base = (process.env.PYSTATOR_URL ?? "http://127.0.0.1:8000").replace(/\/$/, "");
+const base = (process.env.PYSTATOR_URL ?? "http://127.0.0.1:8004").replace(/\/$/, "");
 const shots = process.env.SCREENSHOTS ?? "test-results";
 const suffix = process.env.E2E_SUFFIX ?? String(Date.now() % 100000);
 const machineId = `e2e_order_${suffix}`;

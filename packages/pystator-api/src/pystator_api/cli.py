@@ -14,9 +14,10 @@ from pystator_api.app import create_app
 from pystator_api.runtime import Runtime
 from pystator_api.seed import seed_machines, start_worker
 from pystator_api.templates import Template, load_templates, templates_in
+from pystator_api.ui_cli import ui_is_built
 from pystator_contracts.settings import Settings, SettingsError
 
-__all__ = ["api_command", "up_command"]
+__all__ = ["api_command", "serve_api", "up_command"]
 
 logger = logging.getLogger("pystator.api")
 
@@ -38,12 +39,24 @@ def api_command(
     reload: Annotated[bool, typer.Option("--reload", help="Restart on code changes (development).")] = False,
 ) -> None:
     """Serve the REST API (docs at /docs)."""
+    serve_api(host, port, reload=reload)
+
+
+def serve_api(
+    host: str | None,
+    port: int | None,
+    *,
+    reload: bool = False,
+    banner: str = "PyStator API on http://{host}:{port} (docs: /docs)",
+) -> None:
+    """Serve the API on ``host``/``port`` (the configured ones by default) after printing ``banner``
+    (formatted with ``host`` and ``port``)."""
     import uvicorn
 
     settings = _settings()
     bind_host = host or settings.api.host
     bind_port = port or settings.api.port
-    typer.echo(f"PyStator API on http://{bind_host}:{bind_port} (docs: /docs)")
+    typer.echo(banner.format(host=bind_host, port=bind_port))
     if reload:
         uvicorn.run("pystator_api.main:app", host=bind_host, port=bind_port, reload=True)
     else:
@@ -83,9 +96,9 @@ def up_command(
             typer.echo(line)
         await runtime.start()
         await start_worker(runtime)
-        typer.echo(
-            f"PyStator is up: http://{bind_host}:{bind_port} (API docs: http://{bind_host}:{bind_port}/docs)"
-        )
+        base = f"http://{bind_host}:{bind_port}"
+        web_ui = f", web UI: {base}/ui/" if ui_is_built() else ""
+        typer.echo(f"PyStator is up: {base} (API docs: {base}/docs{web_ui})")
 
     app = create_app(settings, scheduler_factory=AsyncioScheduler, on_startup=seed)
     uvicorn.run(app, host=bind_host, port=bind_port)

@@ -75,7 +75,8 @@ async def test_a_delay_beyond_the_visibility_timeout_fires_once(
     store = RedisTimerStore(client, scheduler.prefix)
     hops = await store.hop(task_id)
     assert hops is not None
-    assert hops >= delay_ms / 1000 / settings.max_countdown_s - 1  # re-armed in capped hops
+    # Re-armed in hops (each message waits at most max_countdown_s; a busy worker needs fewer).
+    assert hops >= 2
     # A duplicate would surface by the time a timer scheduled after it fires.
     await scheduler.schedule(settings.unit_ms, "conformance_record", "e", "sentinel", task_id="sentinel")
     await eventually(
@@ -127,6 +128,8 @@ async def test_sweep_resends_a_lost_message(
     await eventually(
         lambda: _contains(fire_counts(client, celery_worker, scheduler.prefix), "orphan"), "fire"
     )
+    # The handler records before the worker acknowledges the timer: wait for that too.
+    await eventually(lambda: _status_is(scheduler, "orphan", TaskStatus.FIRED), "the fire to be recorded")
     task = await scheduler.get_task("orphan")
     assert task is not None
     assert (task.status, task.attempts) == (TaskStatus.FIRED, 1)

@@ -9,6 +9,7 @@ Either stops when an entry is pushed to PREFIX..'stop'.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import redis.asyncio as aioredis
@@ -37,8 +38,12 @@ async def main(url: str, prefix: str, mode: str) -> None:
         scheduler.register_handler("replica_block", block)
     await scheduler.start()
     await client.rpush(prefix + "ready", "1")
-    while not await client.blpop([prefix + "stop"], timeout=1):  # the client's socket timeout is 5 s
-        pass
+    parent = os.getppid()
+    # Wait for the stop entry; the client's socket timeout is 5 s, hence the 1 s polls. Leave
+    # also when the test process is gone (killed), so that no replica outlives it.
+    while not await client.blpop([prefix + "stop"], timeout=1):
+        if os.getppid() != parent:
+            break
     await scheduler.close()
     await client.aclose()
 

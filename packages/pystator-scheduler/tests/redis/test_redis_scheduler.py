@@ -143,15 +143,21 @@ async def test_three_replicas_fire_every_timer_exactly_once(
             # Anything fired twice would have done so by the time a later timer fires.
             await producer.schedule(200, "replica_record", "sentinel", "tick", task_id="sentinel")
             await eventually(lambda: redis_client.hexists(redis_prefix + "fires", "sentinel"), "the sentinel")
-            metrics = await producer.metrics()
+            # A handler records before its timer is acknowledged: wait for the last acknowledgement.
+            await eventually(lambda: _settled(producer, fired=count + 1), "every fire to be acknowledged")
         fires = await redis_client.hgetall(redis_prefix + "fires")
         assert set(fires) == {f"t{i}" for i in range(count)} | {"sentinel"}
         assert {int(n) for n in fires.values()} == {1}
-        assert (metrics.fired, metrics.pending, metrics.in_flight) == (count + 1, 0, 0)
     finally:
         await redis_client.rpush(redis_prefix + "stop", *["1"] * len(replicas))
         for replica in replicas:
             assert replica.wait(timeout=30) == 0
+
+
+async def _settled(scheduler: RedisScheduler, *, fired: int) -> bool:
+    """Nothing pending or in flight, and ``fired`` timers acknowledged."""
+    metrics = await scheduler.metrics()
+    return (metrics.fired, metrics.pending, metrics.in_flight) == (fired, 0, 0)
 
 
 async def _ge(value: Awaitable[int], minimum: int) -> bool:
@@ -181,11 +187,11 @@ async def test_timers_held_by_a_killed_process_fire_once_elsewhere(
     async with RedisScheduler(redis_url, prefix=redis_prefix, lease_ms=500, poll_interval_ms=20) as survivor:
         survivor.register_handler("replica_block", fired.append)
         await eventually(lambda: _true(len(fired) == 20), "every timer to fire in the survivor")
+        await eventually(lambda: _settled(survivor, fired=20), "every fire to be acknowledged")
         metrics = await survivor.metrics()
     assert sorted(t.task_id for t in fired) == sorted(ids)
     assert {t.task_id: t.attempts for t in fired if t.task_id in held} == dict.fromkeys(held, 2)
     assert metrics.recovered == 5
-    assert (metrics.fired, metrics.in_flight, metrics.pending) == (20, 0, 0)
 
 
 async def test_a_handler_running_longer_than_the_lease_is_not_taken_over(
@@ -387,11 +393,11 @@ async def test_an_unreadable_record_fails_alone(
     async with RedisScheduler(redis_url, prefix=redis_prefix) as scheduler:
         scheduler.register_handler("h", lambda t: fired.append(t.task_id))
         await eventually(lambda: _true(sorted(fired) == healthy), "the readable timers to fire")
+        await eventually(lambda: _settled(scheduler, fired=3), "the fires to be acknowledged")
 
         async def failed() -> bool:
             return await redis_client.hget(redis_prefix + "t:" + broken, "status") == "failed"
 
         await eventually(failed, "the broken one to fail")
-        assert (await scheduler.metrics()).in_flight == 0
         with pytest.raises(SchedulerError, match="unreadable record"):
             await scheduler.get_task(broken)
