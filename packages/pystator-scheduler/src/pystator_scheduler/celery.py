@@ -36,7 +36,7 @@ from typing import Any
 from pystator.errors import SchedulerError
 from pystator.event import TriggerLike
 from pystator.scheduler.handlers import HandlerRegistry
-from pystator.scheduler.protocol import ScheduledTask, SchedulerMetrics, TimerCallback
+from pystator.scheduler.protocol import TimerCallback
 from pystator.scheduler.retry import RetryPolicy
 from pystator.scheduler.timer_request import check_timer_request
 from pystator_scheduler._drivers import require
@@ -50,6 +50,7 @@ from pystator_scheduler._background import cancel_requested, stop  # noqa: E402
 from pystator_scheduler._delivery import deliver  # noqa: E402
 from pystator_scheduler._lease import kept_lease  # noqa: E402
 from pystator_scheduler._options import positive_int, positive_number  # noqa: E402
+from pystator_scheduler._queries import TimerStoreQueries  # noqa: E402
 from pystator_scheduler._store import RedisTimerStore  # noqa: E402
 
 __all__ = ["DEFAULT_PREFIX", "DEFAULT_QUEUE", "FIRE_TASK_NAME", "CeleryScheduler"]
@@ -87,7 +88,7 @@ class _WorkerRuntime:
     store: RedisTimerStore
 
 
-class CeleryScheduler:
+class CeleryScheduler(TimerStoreQueries):
     """Delayed Celery tasks on a Redis broker; timer records in Redis.
 
     - ``app``: the Celery app (its broker must be Redis). The fire task is registered on it.
@@ -206,24 +207,6 @@ class CeleryScheduler:
                 context={"task_id": request.task_id},
             ) from exc
         return request.task_id
-
-    async def cancel(self, task_id: str) -> bool:
-        return await self._store.cancel(task_id, self._retention_s)
-
-    async def cancel_for_entity(self, entity_id: str) -> int:
-        return await self._store.cancel_entity(entity_id, self._retention_s)
-
-    async def get_task(self, task_id: str) -> ScheduledTask | None:
-        return await self._store.get(task_id)
-
-    async def get_pending_tasks(self, entity_id: str | None = None) -> list[ScheduledTask]:
-        return await self._store.pending(entity_id)
-
-    async def count_pending(self) -> int:
-        return await self._store.count_pending()
-
-    async def metrics(self) -> SchedulerMetrics:
-        return await self._store.metrics()
 
     async def sweep(self) -> int:
         """Send a fresh message for every timer overdue by more than ``sweep_grace_ms`` (its message

@@ -23,7 +23,7 @@ from typing import Any
 from pystator.errors import SchedulerError
 from pystator.event import TriggerLike
 from pystator.scheduler.handlers import HandlerRegistry
-from pystator.scheduler.protocol import ScheduledTask, SchedulerMetrics, TimerCallback
+from pystator.scheduler.protocol import TimerCallback
 from pystator.scheduler.retry import RetryPolicy
 from pystator.scheduler.timer_request import check_timer_request
 from pystator_scheduler._drivers import require
@@ -36,6 +36,7 @@ from redis.exceptions import RedisError  # noqa: E402
 from pystator_scheduler._background import cancel_requested, stop  # noqa: E402
 from pystator_scheduler._delivery import deliver  # noqa: E402
 from pystator_scheduler._options import positive_int, positive_number  # noqa: E402
+from pystator_scheduler._queries import TimerStoreQueries  # noqa: E402
 from pystator_scheduler._store import Claimed, RedisTimerStore  # noqa: E402
 
 __all__ = ["DEFAULT_PREFIX", "RedisScheduler"]
@@ -50,7 +51,7 @@ def _owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class RedisScheduler:
+class RedisScheduler(TimerStoreQueries):
     """Durable timers in Redis; run one in every process that fires timers.
 
     - ``url`` / ``client``: where the timers live (a given ``client`` is not closed by ``close``).
@@ -138,24 +139,6 @@ class RedisScheduler:
         if time.monotonic() + request.delay_ms / 1000 < self._next_wake_at:
             self._wake.set()
         return request.task_id
-
-    async def cancel(self, task_id: str) -> bool:
-        return await self._store.cancel(task_id, self._retention_s)
-
-    async def cancel_for_entity(self, entity_id: str) -> int:
-        return await self._store.cancel_entity(entity_id, self._retention_s)
-
-    async def get_task(self, task_id: str) -> ScheduledTask | None:
-        return await self._store.get(task_id)
-
-    async def get_pending_tasks(self, entity_id: str | None = None) -> list[ScheduledTask]:
-        return await self._store.pending(entity_id)
-
-    async def count_pending(self) -> int:
-        return await self._store.count_pending()
-
-    async def metrics(self) -> SchedulerMetrics:
-        return await self._store.metrics()
 
     async def start(self) -> None:
         """Start claiming due timers of the registered handlers (idempotent; no-op when not firing)."""
