@@ -52,6 +52,12 @@ class FSMError(Exception):
         self.code: ErrorCode = code if code is not None else self.default_code
         self.context: dict[str, Any] = dict(context or {})
 
+    def _keep(self, **details: Any) -> None:
+        """Keep each detail as an attribute and in ``context`` (unless the caller's context has it)."""
+        for name, value in details.items():
+            setattr(self, name, value)
+            self.context.setdefault(name, value)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code.value}, message={self.message!r})"
 
@@ -76,6 +82,10 @@ class ExpressionError(ConfigurationError):
     ``construct`` the offending piece of syntax (empty when the problem is not one construct).
     """
 
+    path: str
+    expression: str
+    construct: str
+
     def __init__(
         self,
         message: str,
@@ -86,12 +96,7 @@ class ExpressionError(ConfigurationError):
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
-        self.path = path
-        self.expression = expression
-        self.construct = construct
-        self.context.setdefault("path", path)
-        self.context.setdefault("expression", expression)
-        self.context.setdefault("construct", construct)
+        self._keep(path=path, expression=expression, construct=construct)
 
 
 class ExpressionEvaluationError(FSMError):
@@ -101,6 +106,10 @@ class ExpressionEvaluationError(FSMError):
     """
 
     default_code = ErrorCode.VALIDATION_FAILED
+
+    path: str
+    expression: str
+    limit: str
 
     def __init__(
         self,
@@ -112,12 +121,7 @@ class ExpressionEvaluationError(FSMError):
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
-        self.path = path
-        self.expression = expression
-        self.limit = limit
-        self.context.setdefault("path", path)
-        self.context.setdefault("expression", expression)
-        self.context.setdefault("limit", limit)
+        self._keep(path=path, expression=expression, limit=limit)
 
 
 class InvalidTransitionError(FSMError):
@@ -125,12 +129,12 @@ class InvalidTransitionError(FSMError):
 
     default_code = ErrorCode.INVALID_TRIGGER
 
+    current_state: str
+    trigger: str
+
     def __init__(self, message: str, *, current_state: str = "", trigger: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.current_state = current_state
-        self.trigger = trigger
-        self.context.setdefault("current_state", current_state)
-        self.context.setdefault("trigger", trigger)
+        self._keep(current_state=current_state, trigger=trigger)
 
 
 class UndefinedTriggerError(InvalidTransitionError):
@@ -142,10 +146,11 @@ class InvalidStateError(FSMError):
 
     default_code = ErrorCode.INVALID_STATE
 
+    state: str
+
     def __init__(self, message: str, *, state: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.state = state
-        self.context.setdefault("state", state)
+        self._keep(state=state)
 
 
 class UndefinedStateError(InvalidStateError):
@@ -159,18 +164,22 @@ class TerminalStateError(FSMError):
 
     default_code = ErrorCode.TERMINAL_STATE
 
+    current_state: str
+    trigger: str
+
     def __init__(self, message: str, *, current_state: str = "", trigger: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.current_state = current_state
-        self.trigger = trigger
-        self.context.setdefault("current_state", current_state)
-        self.context.setdefault("trigger", trigger)
+        self._keep(current_state=current_state, trigger=trigger)
 
 
 class GuardRejectedError(FSMError):
     """A guard returned False; ``guard_name`` names the first one that did."""
 
     default_code = ErrorCode.GUARD_REJECTED
+
+    guard_name: str
+    current_state: str
+    trigger: str
 
     def __init__(
         self,
@@ -183,13 +192,8 @@ class GuardRejectedError(FSMError):
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
-        self.guard_name = guard_name
-        self.current_state = current_state
-        self.trigger = trigger
+        self._keep(guard_name=guard_name, current_state=current_state, trigger=trigger)
         self.guards_failed: tuple[str, ...] = tuple(guards_failed) or ((guard_name,) if guard_name else ())
-        self.context.setdefault("guard_name", guard_name)
-        self.context.setdefault("current_state", current_state)
-        self.context.setdefault("trigger", trigger)
         self.context.setdefault("guards_failed", list(self.guards_failed))
 
 
@@ -198,10 +202,11 @@ class GuardNotFoundError(FSMError):
 
     default_code = ErrorCode.GUARD_NOT_FOUND
 
+    guard_name: str
+
     def __init__(self, message: str, *, guard_name: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.guard_name = guard_name
-        self.context.setdefault("guard_name", guard_name)
+        self._keep(guard_name=guard_name)
 
 
 class ActionNotFoundError(FSMError):
@@ -209,10 +214,11 @@ class ActionNotFoundError(FSMError):
 
     default_code = ErrorCode.ACTION_NOT_FOUND
 
+    action_name: str
+
     def __init__(self, message: str, *, action_name: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.action_name = action_name
-        self.context.setdefault("action_name", action_name)
+        self._keep(action_name=action_name)
 
 
 class ActionExecutionError(FSMError):
@@ -220,10 +226,11 @@ class ActionExecutionError(FSMError):
 
     default_code = ErrorCode.ACTION_FAILED
 
+    action_name: str
+
     def __init__(self, message: str, *, action_name: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.action_name = action_name
-        self.context.setdefault("action_name", action_name)
+        self._keep(action_name=action_name)
 
 
 class ContextValidationError(FSMError):
@@ -248,6 +255,10 @@ class StaleVersionError(FSMError):
 
     default_code = ErrorCode.STALE_VERSION
 
+    entity_id: str
+    expected_version: int | None
+    actual_version: int | None
+
     def __init__(
         self,
         message: str,
@@ -258,12 +269,7 @@ class StaleVersionError(FSMError):
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
-        self.entity_id = entity_id
-        self.expected_version = expected_version
-        self.actual_version = actual_version
-        self.context.setdefault("entity_id", entity_id)
-        self.context.setdefault("expected_version", expected_version)
-        self.context.setdefault("actual_version", actual_version)
+        self._keep(entity_id=entity_id, expected_version=expected_version, actual_version=actual_version)
 
 
 class EntityNotFoundError(FSMError):
@@ -271,10 +277,11 @@ class EntityNotFoundError(FSMError):
 
     default_code = ErrorCode.ENTITY_NOT_FOUND
 
+    entity_id: str
+
     def __init__(self, message: str, *, entity_id: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.entity_id = entity_id
-        self.context.setdefault("entity_id", entity_id)
+        self._keep(entity_id=entity_id)
 
 
 class StoreError(FSMError):
