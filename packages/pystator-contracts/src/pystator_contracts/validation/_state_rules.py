@@ -45,17 +45,19 @@ def _one_initial_state(ctx: RuleContext) -> None:
 
 def _parents(ctx: RuleContext) -> None:
     reported_cycles: set[frozenset[str]] = set()
+    graph = ctx.graph
     for i, state in enumerate(ctx.config.states):
-        if state.parent is None or ctx.graph.index[state.name] != i:
+        if state.parent is None or graph.index[state.name] != i:
             continue
-        path = ctx.state_path(i, "parent")
         if state.parent == state.name:
-            ctx.add(path, "a state cannot be its own parent")
-        elif ctx.known(state.parent, path):
-            cycle = ctx.graph.parent_cycle(state.name)
+            ctx.add(ctx.state_path(i, "parent"), "a state cannot be its own parent")
+        elif state.parent not in graph.states:
+            ctx.unknown_state(ctx.state_path(i, "parent"), state.parent)
+        else:
+            cycle = graph.parent_cycle(state.name)
             if cycle is not None and frozenset(cycle) not in reported_cycles:
                 reported_cycles.add(frozenset(cycle))
-                ctx.add(path, f"parents form a cycle: {' -> '.join(cycle)}")
+                ctx.add(ctx.state_path(i, "parent"), f"parents form a cycle: {' -> '.join(cycle)}")
 
 
 def _compound_states(ctx: RuleContext) -> None:
@@ -156,6 +158,8 @@ def _region(ctx: RuleContext, i: int, j: int, seen_regions: dict[str, str], plac
 
 def _entry_and_exit_points(ctx: RuleContext) -> None:
     for i, state in enumerate(ctx.config.states):
+        if not state.entry_points and not state.exit_points:
+            continue
         for key, points in (("entry_points", state.entry_points), ("exit_points", state.exit_points)):
             for k, point in enumerate(points):
                 path = ctx.state_path(i, key, k)
@@ -171,7 +175,8 @@ def _timeouts_and_groups(ctx: RuleContext) -> None:
         if state.timeout is not None:
             if state.type == "terminal":
                 ctx.add(ctx.state_path(i, "timeout"), "a terminal state cannot time out")
-            ctx.known(state.timeout.destination, ctx.state_path(i, "timeout", "destination"))
+            if state.timeout.destination not in ctx.graph.states:
+                ctx.unknown_state(ctx.state_path(i, "timeout", "destination"), state.timeout.destination)
         if groups and state.group is not None and state.group not in groups:
             hint = did_you_mean(state.group, groups) or f" (groups: {one_of(groups)})"
             ctx.add(ctx.state_path(i, "group"), f"unknown group {state.group!r}{hint}")

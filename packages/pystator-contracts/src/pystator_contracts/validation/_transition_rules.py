@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pystator_contracts._render import did_you_mean, one_of
 from pystator_contracts.graph import parse_dest
-from pystator_contracts.machine import TransitionDef
+from pystator_contracts.machine import StateDef, TransitionDef
 from pystator_contracts.validation._context import RuleContext
 
 __all__ = ["check_transitions"]
 
 
 def check_transitions(ctx: RuleContext) -> None:
+    states = ctx.graph.states
     for i, transition in enumerate(ctx.config.transitions):
+        if _nothing_to_check(transition, states):
+            continue
         _sources(ctx, i, transition)
         _dest(ctx, i, transition)
         _region(ctx, i, transition)
         _internal(ctx, i, transition)
     _choice_states(ctx)
     _auto_cycles(ctx)
+
+
+def _nothing_to_check(transition: TransitionDef, states: Mapping[str, StateDef]) -> bool:
+    """True for the common shape that no rule below can object to: one plain source state that a
+    transition may leave, a plain destination state (or none), no region, not internal. Saves
+    building the paths of messages that will never be written."""
+    source, dest = transition.source, transition.dest
+    if type(source) is not str or transition.region is not None or transition.internal:
+        return False
+    state = states.get(source)
+    if state is None or state.type == "terminal" or (state.type == "choice" and not transition.auto):
+        return False
+    if ":" in source or source == "*":
+        return False
+    return dest is None or (dest in states and ":" not in dest and not dest.startswith("H"))
 
 
 def _source_paths(ctx: RuleContext, i: int, transition: TransitionDef) -> list[tuple[str, str]]:
