@@ -143,8 +143,14 @@ def normalize(
     ``base_path`` is the file the configuration was read from, or its directory; file references
     resolve against it (the working directory when None). ``load`` reads referenced files.
     """
-    if all(state.submachine is None for state in config.states):
-        return _without_submachines(config)
+    hierarchical = False
+    for state in config.states:
+        fields = state.__dict__  # one read instead of three (pydantic attribute reads are slow)
+        if fields["submachine"] is not None:
+            break
+        hierarchical = hierarchical or fields["parent"] is not None or fields["type"] == "parallel"
+    else:
+        return _without_submachines(config, hierarchical)
     root_files: tuple[Path, ...] = ()
     directory = Path.cwd()
     if base_path is not None:
@@ -163,10 +169,13 @@ def normalize(
     return Normalized(normalized, origins, flat.errors, frozenset(flat.hosts))
 
 
-def _without_submachines(config: MachineConfig) -> Normalized:
+def _without_submachines(config: MachineConfig, hierarchical: bool) -> Normalized:
     """``normalize`` of a machine that includes no submachine: nothing to flatten or read, every
-    state and transition is where it was written."""
-    states = _infer_initial_children(_adopt_region_members(config.states))
+    state and transition is where it was written. Without a parent or a parallel state there is no
+    region member to adopt and no initial child to infer either."""
+    states = (
+        _infer_initial_children(_adopt_region_members(config.states)) if hierarchical else list(config.states)
+    )
     normalized = config.model_copy(update={"states": states, "transitions": list(config.transitions)})
     return Normalized(normalized, Origins.plain(config))
 

@@ -36,11 +36,11 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
     for node in states.values():
-        definition = node.definition
-        if definition.on_enter:
-            node.on_enter = plan_actions(definition.on_enter, "enter", node.name)
-        if definition.on_exit:
-            node.on_exit = plan_actions(definition.on_exit, "exit", node.name)
+        fields = node.definition.__dict__  # see _compile_transitions
+        if fields["on_enter"]:
+            node.on_enter = plan_actions(fields["on_enter"], "enter", node.name)
+        if fields["on_exit"]:
+            node.on_exit = plan_actions(fields["on_exit"], "exit", node.name)
         if not node.is_leaf:
             node.default = default_atoms(node)
     transitions = _compile_transitions(config.transitions, tree, binding, normalizer)
@@ -101,10 +101,12 @@ def _compile_transitions(
     states = tree.states
     compiled: list[CompiledTransition] = []
     for index, definition in enumerate(definitions):
-        trigger = definition.trigger
+        # The fields as a dict: every attribute read of a pydantic model goes through the slow
+        # ``BaseModel.__getattr__`` hook, and nine reads per transition add up in a large machine.
+        fields = definition.__dict__
+        trigger, source, dest = fields["trigger"], fields["source"], fields["dest"]
         if normalizer is not None and trigger is not None:
             trigger = normalizer(trigger)
-        source, dest = definition.source, definition.dest
         node = states.get(source) if type(source) is str else None
         sources = (node,) if node is not None else _resolve_sources(source, states, index)
         target = states.get(dest) if dest is not None else None
@@ -114,23 +116,24 @@ def _compile_transitions(
             trigger,
             sources,
             target,
-            after_ms=definition.after,
-            auto=definition.auto,
-            internal=definition.internal,
+            after_ms=fields["after"],
+            auto=fields["auto"],
+            internal=fields["internal"],
         )
         if target is None and dest is not None:
             _resolve_dest(transition, dest, states, index)
-        if definition.region is not None:
-            region = tree.regions.get(definition.region)
+        region_name = fields["region"]
+        if region_name is not None:
+            region = tree.regions.get(region_name)
             if region is None:
-                raise ConfigurationError(f"transitions[{index}].region: unknown region {definition.region!r}")
+                raise ConfigurationError(f"transitions[{index}].region: unknown region {region_name!r}")
             transition.region = region
-        if definition.guards:
-            path = f"transitions[{index}].guards"
-            transition.guards = compile_guards(definition.guards, binding, path=path)
+        guards, actions = fields["guards"], fields["actions"]
+        if guards:
+            transition.guards = compile_guards(guards, binding, path=f"transitions[{index}].guards")
             transition.pure = all(guard.pure for guard in transition.guards)
-        if definition.actions:
-            transition.actions = plan_actions(definition.actions, "transition", None)
+        if actions:
+            transition.actions = plan_actions(actions, "transition", None)
         compiled.append(transition)
     return tuple(compiled)
 

@@ -54,7 +54,7 @@ class Node:
         "type",
     )
 
-    def __init__(self, name: str, type_: str, *, is_region: bool = False, definition: Any = None) -> None:
+    def __init__(self, name: str, type_: str, definition: Any = None, is_region: bool = False) -> None:
         self.name = name
         self.type = type_
         self.is_region = is_region
