@@ -35,14 +35,13 @@ def _nothing_to_check(fields: Mapping[str, Any], type_of: Mapping[str, str]) -> 
     transition may leave, a plain destination state (or none), no region, not internal. Saves
     building the paths of messages that will never be written."""
     source, dest = fields["source"], fields["dest"]
-    if type(source) is not str or fields["region"] is not None or fields["internal"]:
+    kind = type_of.get(source) if type(source) is str else None
+    if kind is None or kind == "terminal" or fields["region"] is not None or fields["internal"]:
         return False
-    kind = type_of.get(source)
-    if kind is None or kind == "terminal" or (kind == "choice" and not fields["auto"]):
+    if (kind == "choice" and not fields["auto"]) or ":" in source or source == "*":
         return False
-    if ":" in source or source == "*":
-        return False
-    return dest is None or (dest in type_of and ":" not in dest and not dest.startswith("H"))
+    # A state name without ":" or "(" is neither "parent:entry_point" nor a history target.
+    return dest is None or (dest in type_of and ":" not in dest and "(" not in dest)
 
 
 def _source_paths(ctx: RuleContext, i: int, transition: TransitionDef) -> list[tuple[str, str]]:

@@ -43,36 +43,37 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
             node.on_exit = plan_actions(fields["on_exit"], "exit", node.name)
         if not node.is_leaf:
             node.default = default_atoms(node)
-    transitions = _compile_transitions(config.transitions, tree, binding, normalizer)
+    found = _compile_transitions(config.transitions, tree, binding, normalizer)
+    transitions = found.transitions
     timeouts = _timeout_transitions(states, len(transitions))
-    _attach_timers([t for t in transitions if t.after_ms is not None])
-    triggers = _link_sources((*transitions, *timeouts))
-    has_auto = any(t.auto and t.sources for t in transitions)
-    if has_auto or any(node.is_choice for node in states.values()):
+    _attach_timers(found.delayed)
+    triggers = found.triggers
+    _link_sources(timeouts, triggers)
+    triggers.discard(None)
+    triggers.discard(BRANCH)
+    if found.has_auto or any(node.is_choice for node in states.values()):
         for node in states.values():  # ``auto`` and ``branches`` must be right before first use
             build_tables(node)
-    history_parents = frozenset(t.history for t in transitions if t.history is not None)
     joins = tuple(
         node
         for node in states.values()
         if node.is_parallel and all(region.final is not None for region in node.regions)
     )
-    user_triggers = tuple(dict.fromkeys(t.trigger for t in transitions if t.trigger is not None))
     return CompiledMachine(
         states=states,
         regions=tree.regions,
         roots=tree.roots,
         initial=initial,
         transitions=transitions,
-        triggers=triggers,
-        user_triggers=user_triggers,
-        history_parents=history_parents,
+        triggers=frozenset(triggers),  # type: ignore[arg-type]
+        user_triggers=tuple(found.user_triggers),
+        history_parents=frozenset(found.history_parents),
         joins=joins,
         normalizer=normalizer,
         reject_invalid_events=config.meta.effective_reject_invalid_events,
         validator=_context_validator(config),
         binding=binding,
-        has_auto=has_auto,
+        has_auto=found.has_auto,
     )
 
 
@@ -92,21 +93,56 @@ def _context_validator(config: MachineConfig) -> Any:
     return compile_context_validator(config)
 
 
+class _Transitions:
+    """The compiled transitions and what the machine needs to know about them as a whole."""
+
+    __slots__ = ("delayed", "has_auto", "history_parents", "transitions", "triggers", "user_triggers")
+
+    def __init__(self) -> None:
+        self.transitions: tuple[CompiledTransition, ...] = ()
+        self.delayed: list[CompiledTransition] = []  # ``after`` transitions: their sources get timers
+        self.triggers: set[str | None] = set()  # every key of some candidate table (see _link_sources)
+        self.user_triggers: dict[str, None] = {}  # the triggers of the definitions, in order
+        self.history_parents: set[Node] = set()
+        self.has_auto = False
+
+    def add(self, transition: CompiledTransition, source: Node | None) -> None:
+        """Link ``transition`` to its sources (``source``: its one plain source state, if so)."""
+        if source is not None and transition.after_ms is None:  # the common case of _link_sources
+            if source.outgoing is None:
+                source.outgoing = [transition]
+            else:
+                source.outgoing.append(transition)
+            self.triggers.add(transition.trigger)
+        else:
+            _link_sources((transition,), self.triggers)
+            if transition.after_ms is not None:
+                self.delayed.append(transition)
+        if transition.auto and transition.sources:
+            self.has_auto = True
+        if transition.history is not None:
+            self.history_parents.add(transition.history)
+
+
 def _compile_transitions(
     definitions: list[TransitionDef],
     tree: StateTree,
     binding: GuardBinding,
     normalizer: Callable[[str], str] | None,
-) -> tuple[CompiledTransition, ...]:
+) -> _Transitions:
+    """Every transition resolved and linked to its sources (``Node.outgoing``), in one pass."""
     states = tree.states
+    found = _Transitions()
     compiled: list[CompiledTransition] = []
     for index, definition in enumerate(definitions):
         # The fields as a dict: every attribute read of a pydantic model goes through the slow
         # ``BaseModel.__getattr__`` hook, and nine reads per transition add up in a large machine.
         fields = definition.__dict__
-        trigger, source, dest = fields["trigger"], fields["source"], fields["dest"]
-        if normalizer is not None and trigger is not None:
-            trigger = normalizer(trigger)
+        trigger, source, dest, after = fields["trigger"], fields["source"], fields["dest"], fields["after"]
+        if trigger is not None:
+            if normalizer is not None:
+                trigger = normalizer(trigger)
+            found.user_triggers[trigger] = None
         node = states.get(source) if type(source) is str else None
         sources = (node,) if node is not None else _resolve_sources(source, states, index)
         target = states.get(dest) if dest is not None else None
@@ -116,26 +152,35 @@ def _compile_transitions(
             trigger,
             sources,
             target,
-            after_ms=fields["after"],
+            after_ms=after,
             auto=fields["auto"],
             internal=fields["internal"],
         )
         if target is None and dest is not None:
             _resolve_dest(transition, dest, states, index)
-        region_name = fields["region"]
-        if region_name is not None:
-            region = tree.regions.get(region_name)
-            if region is None:
-                raise ConfigurationError(f"transitions[{index}].region: unknown region {region_name!r}")
-            transition.region = region
-        guards, actions = fields["guards"], fields["actions"]
-        if guards:
-            transition.guards = compile_guards(guards, binding, path=f"transitions[{index}].guards")
-            transition.pure = all(guard.pure for guard in transition.guards)
-        if actions:
-            transition.actions = plan_actions(actions, "transition", None)
+        if fields["region"] is not None or fields["guards"] or fields["actions"]:
+            _region_guards_actions(transition, fields, tree, binding)
         compiled.append(transition)
-    return tuple(compiled)
+        found.add(transition, node)
+    found.transitions = tuple(compiled)
+    return found
+
+
+def _region_guards_actions(
+    transition: CompiledTransition, fields: dict[str, Any], tree: StateTree, binding: GuardBinding
+) -> None:
+    index = transition.index
+    region_name = fields["region"]
+    if region_name is not None:
+        region = tree.regions.get(region_name)
+        if region is None:
+            raise ConfigurationError(f"transitions[{index}].region: unknown region {region_name!r}")
+        transition.region = region
+    if fields["guards"]:
+        transition.guards = compile_guards(fields["guards"], binding, path=f"transitions[{index}].guards")
+        transition.pure = all(guard.pure for guard in transition.guards)
+    if fields["actions"]:
+        transition.actions = plan_actions(fields["actions"], "transition", None)
 
 
 def _resolve_sources(written: str | list[str], states: dict[str, Node], index: int) -> tuple[Node, ...]:
@@ -238,18 +283,16 @@ def _attach_timers(delayed: list[CompiledTransition]) -> None:
                 )
 
 
-def _link_sources(transitions: tuple[CompiledTransition, ...]) -> frozenset[str]:
-    """Record each transition in its sources' ``outgoing`` lists; return every trigger, timer
-    trigger included, that some state's candidate table will hold."""
-    triggers: set[str | None] = set()
+def _link_sources(transitions: tuple[CompiledTransition, ...], triggers: set[str | None]) -> None:
+    """Record each transition in its sources' ``outgoing`` lists and add to ``triggers`` the keys
+    its candidates will have in their tables (``None`` and ``BRANCH`` included; the caller drops them)."""
     for transition in transitions:
         sources = transition.sources
         for source in sources:
-            outgoing = source.outgoing
-            if outgoing is None:
+            if source.outgoing is None:
                 source.outgoing = [transition]
             else:
-                outgoing.append(transition)
+                source.outgoing.append(transition)
         if not sources:
             continue
         if transition.timer_triggers or transition.after_ms is not None:
@@ -257,6 +300,3 @@ def _link_sources(transitions: tuple[CompiledTransition, ...]) -> frozenset[str]
                 triggers.update(transition_keys(transition, source))
         else:
             triggers.add(transition.trigger)
-    triggers.discard(None)
-    triggers.discard(BRANCH)
-    return frozenset(triggers)  # type: ignore[arg-type]
