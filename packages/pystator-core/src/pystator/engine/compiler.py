@@ -35,8 +35,11 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     states = tree.states
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
+    timed: list[Node] = []
     for node in states.values():
         fields = node.definition.__dict__  # see _compile_transitions
+        if fields["timeout"] is not None:
+            timed.append(node)
         if fields["on_enter"]:
             node.on_enter = plan_actions(fields["on_enter"], "enter", node.name)
         if fields["on_exit"]:
@@ -45,7 +48,7 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
             node.default = default_atoms(node)
     found = _compile_transitions(config.transitions, tree, binding, normalizer)
     transitions = found.transitions
-    timeouts = _timeout_transitions(states, len(transitions))
+    timeouts = _timeout_transitions(timed, states, len(transitions))
     _attach_timers(found.delayed)
     triggers = found.triggers
     _link_sources(timeouts, triggers)
@@ -144,7 +147,10 @@ def _compile_transitions(
                 trigger = normalizer(trigger)
             found.user_triggers[trigger] = None
         node = states.get(source) if type(source) is str else None
-        sources = (node,) if node is not None else _resolve_sources(source, states, index)
+        if node is None:
+            sources = _resolve_sources(source, states, index)
+        else:  # a leaf's default atoms are the one-tuple of itself: shared, not built again
+            sources = node.default if node.is_leaf else (node,)
         target = states.get(dest) if dest is not None else None
         transition = CompiledTransition(
             index,
@@ -249,13 +255,13 @@ def _state(states: dict[str, Node], name: str, path: str) -> Node:
     return node
 
 
-def _timeout_transitions(states: dict[str, Node], first_index: int) -> tuple[CompiledTransition, ...]:
+def _timeout_transitions(
+    timed: list[Node], states: dict[str, Node], first_index: int
+) -> tuple[CompiledTransition, ...]:
     """A state ``timeout`` behaves as a guardless transition on the reserved timeout trigger."""
     compiled: list[CompiledTransition] = []
-    for node in states.values():
+    for node in timed:
         timeout = node.definition.timeout
-        if timeout is None:
-            continue
         target = _state(states, timeout.destination, f"states.{node.name}.timeout.destination")
         transition = CompiledTransition(first_index + len(compiled), sources=(node,), target=target)
         transition.timer_triggers = (timeout_trigger(node.name),)

@@ -32,7 +32,7 @@ class StateTree:
 
 
 def build_tree(definitions: Sequence[StateDef]) -> StateTree:
-    states, nested = _state_nodes(definitions)
+    states, nested, initial_named = _state_nodes(definitions)
     regions, member_region = _region_nodes(definitions, nested, states)
     if member_region:  # region members may be placed without naming a parent
         nested = [i for i, d in enumerate(definitions) if _nested(d) or d.name in member_region]
@@ -43,7 +43,7 @@ def build_tree(definitions: Sequence[StateDef]) -> StateTree:
     for node in states.values():
         if node.is_compound:
             _resolve_initial(node, states)
-        elif node.definition.initial_child is not None and not node.is_parallel:
+        elif node.is_leaf and node.name in initial_named:
             raise ConfigurationError(
                 f"state {node.name!r}: initial_child {node.definition.initial_child!r} given but the state "
                 "has no children"
@@ -53,11 +53,12 @@ def build_tree(definitions: Sequence[StateDef]) -> StateTree:
     return StateTree(states, regions, roots)
 
 
-def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list[int]]:
-    """Every state's node, and the indexes of the definitions that name a parent or have regions
-    (the only ones the later passes have work for)."""
+def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list[int], set[str]]:
+    """Every state's node, the indexes of the definitions that name a parent or have regions
+    (the only ones the later passes have work for), and the states that name an initial child."""
     states: dict[str, Node] = {}
     nested: list[int] = []
+    initial_named: set[str] = set()
     for index, definition in enumerate(definitions):
         fields = definition.__dict__  # one read instead of five (see compiler._compile_transitions)
         if fields["submachine"] is not None:
@@ -71,7 +72,9 @@ def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list
         states[name] = Node(name, type_, definition)
         if fields["parent"] is not None or fields["regions"] is not None or type_ == "parallel":
             nested.append(index)
-    return states, nested
+        if fields["initial_child"] is not None:
+            initial_named.add(name)
+    return states, nested, initial_named
 
 
 def _nested(definition: StateDef) -> bool:
