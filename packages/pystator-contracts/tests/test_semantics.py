@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pystator_contracts.graph import MachineGraph, parse_dest
 from pystator_contracts.machine import MachineConfig
 from pystator_contracts.references import iter_references
@@ -190,3 +192,72 @@ def test_graph_helpers() -> None:
     assert [t.trigger for t in graph.outgoing("d")] == ["x", "y"]
     assert parse_dest("H*(p)").history == "deep"
     assert parse_dest("p:d").via == "p"
+
+
+def test_graph_notable_states_are_those_with_structure() -> None:
+    model = MachineConfig.model_validate(
+        machine(
+            [
+                {"name": "a", "type": "initial"},
+                {"name": "plain"},
+                {"name": "p", "initial_child": "c"},
+                {"name": "c", "parent": "p"},
+                {"name": "timed", "timeout": {"seconds": 5, "destination": "a"}},
+                {"name": "plain", "type": "error"},
+                {"name": "oops", "type": "error"},
+            ],
+            [{"trigger": "go", "source": "a", "dest": "plain"}],
+        )
+    )
+    graph = MachineGraph(model)
+    # "plain" and "oops" are only a name (and a type no rule looks at); the second "plain" repeats a name.
+    assert graph.notable == [0, 2, 3, 4, 5]
+    assert (graph.type_of["plain"], graph.type_of["oops"], len(graph.type_of)) == ("stable", "error", 6)
+
+
+def test_origins_of_a_machine_without_submachines_are_made_on_demand() -> None:
+    outcome = validate_machine(
+        machine(
+            [{"name": "a", "type": "initial"}, {"name": "b"}], [{"trigger": "go", "source": "a", "dest": "b"}]
+        )
+    )
+    assert outcome.origins is not None
+    states, transitions = outcome.origins.states, outcome.origins.transitions
+    assert (len(states), states[1], states[-1], tuple(states)) == (
+        2,
+        "states[1]",
+        "states[1]",
+        ("states[0]", "states[1]"),
+    )
+    assert states[0:1] == ("states[0]",)
+    assert transitions == ("transitions[0]",)
+    assert hash(transitions) == hash(("transitions[0]",))
+    with pytest.raises(IndexError):
+        states[2]
+
+
+def test_transitions_of_every_shape_are_still_checked() -> None:
+    # The common shape (one plain source, a plain destination) is checked without building paths;
+    # every other shape goes through each rule, and both report exactly as before.
+    states = [
+        {"name": "a", "type": "initial"},
+        {"name": "ch", "type": "choice"},
+        {"name": "end", "type": "terminal"},
+        {"name": "p", "initial_child": "k", "entry_points": ["k"]},
+        {"name": "k", "parent": "p"},
+    ]
+    transitions = [
+        {"trigger": "ok", "source": "a", "dest": "p"},
+        {"trigger": "x", "source": "end", "dest": "a"},
+        {"trigger": "x", "source": "ch", "dest": "a"},
+        {"trigger": "x", "source": "a", "dest": "H(a)"},
+        {"trigger": "x", "source": "a", "dest": "p:k"},
+        {"trigger": "x", "source": "a", "dest": "nowhere"},
+        {"auto": True, "source": "ch", "dest": "a"},
+    ]
+    assert errors(machine(states, transitions)) == [
+        "transitions[1].source: 'end' is a terminal state; no transition leaves it",
+        "transitions[2].source: 'ch' is a choice state; its outgoing transitions need auto: true",
+        "transitions[3].dest: history target 'H(a)' needs a compound state; 'a' has no children",
+        "transitions[5].dest: unknown state 'nowhere'",
+    ]

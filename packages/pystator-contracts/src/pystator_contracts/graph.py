@@ -43,21 +43,53 @@ class MachineGraph:
         self.config = config
         self.states: dict[str, StateDef] = {}
         self.index: dict[str, int] = {}
-        for i, state in enumerate(config.states):
-            if state.name not in self.states:
-                self.states[state.name] = state
-                self.index[state.name] = i
-        self.children: dict[str, list[str]] = {}
-        for state in self.states.values():
-            if state.parent is not None and state.parent in self.states and state.parent != state.name:
-                self.children.setdefault(state.parent, []).append(state.name)
+        self.type_of: dict[str, str] = {}
+        # Indexes of the states that carry any structure (see ``notable``), in definition order.
+        structured: list[int] = []
+        parented: list[tuple[str, str]] = []
         self.regions: dict[str, tuple[str, Region]] = {}
         self.region_of_member: dict[str, str] = {}
-        for state in self.states.values():
-            for region in state.regions or ():
-                self.regions.setdefault(region.name, (state.name, region))
-                for member in region.states:
-                    self.region_of_member.setdefault(member, region.name)
+        for i, state in enumerate(config.states):
+            # One read of the fields: each attribute read of a pydantic model is comparatively slow.
+            fields = state.__dict__
+            name, type_, parent = fields["name"], fields["type"], fields["parent"]
+            if name in self.states:
+                structured.append(i)  # a duplicate name
+                continue
+            self.states[name] = state
+            self.index[name] = i
+            self.type_of[name] = type_
+            if parent is not None:
+                parented.append((name, parent))
+            if fields["regions"] is not None:
+                for region in fields["regions"]:
+                    self.regions.setdefault(region.name, (name, region))
+                    for member in region.states:
+                        self.region_of_member.setdefault(member, region.name)
+            if (
+                parent is not None
+                or type_ not in ("stable", "error")
+                or fields["initial_child"] is not None
+                or fields["regions"] is not None
+                or fields["entry_points"]
+                or fields["exit_points"]
+                or fields["timeout"] is not None
+                or fields["group"] is not None
+            ):
+                structured.append(i)
+        self.children: dict[str, list[str]] = {}
+        for name, parent in parented:
+            if parent in self.states and parent != name:
+                siblings = self.children.get(parent)
+                if siblings is None:
+                    self.children[parent] = [name]
+                    structured.append(self.index[parent])
+                else:
+                    siblings.append(name)
+        self.notable: list[int] = sorted(set(structured))
+        """Indexes of the states with a duplicate name, a parent, children, a type other than
+        stable or error, regions, entry or exit points, a timeout or a group: a state that is
+        only a name cannot break a rule about states, so the rules look at these alone."""
 
     # ------------------------------------------------------------------ hierarchy
 

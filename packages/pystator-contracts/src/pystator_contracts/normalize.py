@@ -13,10 +13,10 @@ submachine. ``Origins`` remembers where each state and transition was written, f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pystator_contracts._render import join_path
 from pystator_contracts.machine import InlineSubmachine, MachineConfig, StateDef, TransitionDef
@@ -26,6 +26,7 @@ __all__ = [
     "MAX_SUBMACHINE_DEPTH",
     "Loader",
     "Normalized",
+    "NumberedPaths",
     "Origins",
     "SubmachineLoadError",
     "normalize",
@@ -49,19 +50,55 @@ class SubmachineLoadError(Exception):
         self.errors = list(errors)
 
 
+class NumberedPaths(Sequence[str]):
+    """``key[0]``, ``key[1]``, ...: where the entries of a top-level list were written, each path
+    made when it is read (messages are rare; a large machine has thousands of entries)."""
+
+    __slots__ = ("_key", "_length")
+
+    def __init__(self, key: str, length: int) -> None:
+        self._key = key
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            return tuple(f"{self._key}[{i}]" for i in range(self._length)[index])
+        position = index + self._length if index < 0 else index
+        if not 0 <= position < self._length:
+            raise IndexError(index)
+        return f"{self._key}[{position}]"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NumberedPaths):
+            return (self._key, self._length) == (other._key, other._length)
+        return isinstance(other, tuple) and tuple(self) == other
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"NumberedPaths({self._key!r}, {self._length})"
+
+
 @dataclass(frozen=True)
 class Origins:
     """Where each state and transition of a normalized config was written (``states[2]``,
     ``states[1].submachine.states[0]``, ``payment.yaml:states[0]``)."""
 
-    states: tuple[str, ...]
-    transitions: tuple[str, ...]
+    states: Sequence[str]
+    transitions: Sequence[str]
 
     @classmethod
     def plain(cls, config: MachineConfig) -> Origins:
         return cls(
-            tuple(f"states[{i}]" for i in range(len(config.states))),
-            tuple(f"transitions[{i}]" for i in range(len(config.transitions))),
+            NumberedPaths("states", len(config.states)), NumberedPaths("transitions", len(config.transitions))
         )
 
 
@@ -106,6 +143,14 @@ def normalize(
     ``base_path`` is the file the configuration was read from, or its directory; file references
     resolve against it (the working directory when None). ``load`` reads referenced files.
     """
+    hierarchical = False
+    for state in config.states:
+        fields = state.__dict__  # one read instead of three (pydantic attribute reads are slow)
+        if fields["submachine"] is not None:
+            break
+        hierarchical = hierarchical or fields["parent"] is not None or fields["type"] == "parallel"
+    else:
+        return _without_submachines(config, hierarchical)
     root_files: tuple[Path, ...] = ()
     directory = Path.cwd()
     if base_path is not None:
@@ -122,6 +167,17 @@ def normalize(
     normalized = config.model_copy(update={"states": states, "transitions": [t for t, _ in flat.transitions]})
     origins = Origins(tuple(p for _, p in flat.states), tuple(p for _, p in flat.transitions))
     return Normalized(normalized, origins, flat.errors, frozenset(flat.hosts))
+
+
+def _without_submachines(config: MachineConfig, hierarchical: bool) -> Normalized:
+    """``normalize`` of a machine that includes no submachine: nothing to flatten or read, every
+    state and transition is where it was written. Without a parent or a parallel state there is no
+    region member to adopt and no initial child to infer either."""
+    states = (
+        _infer_initial_children(_adopt_region_members(config.states)) if hierarchical else list(config.states)
+    )
+    normalized = config.model_copy(update={"states": states, "transitions": list(config.transitions)})
+    return Normalized(normalized, Origins.plain(config))
 
 
 def _flatten(states: list[StateDef], transitions: list[TransitionDef], scope: _Scope, flat: _Flat) -> None:

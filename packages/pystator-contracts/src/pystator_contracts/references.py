@@ -58,6 +58,9 @@ def iter_references(config: MachineConfig, origins: Origins | None = None) -> It
     """Every reference of ``config`` in definition order (states first, then transitions)."""
     origins = origins or Origins.plain(config)
     for i, state in enumerate(config.states):
+        fields = state.__dict__  # one read instead of three: most states have none of these
+        if not (fields["on_enter"] or fields["on_exit"] or fields["when"]):
+            continue
         base = origins.states[i]
         for key in ("on_enter", "on_exit"):
             for k, entry in enumerate(getattr(state, key)):
@@ -65,6 +68,9 @@ def iter_references(config: MachineConfig, origins: Origins | None = None) -> It
         for k, check in enumerate(state.when):
             yield from _condition(check, join_path(base, "when", k), 0, "expression")
     for i, transition in enumerate(config.transitions):
+        fields = transition.__dict__
+        if not (fields["guards"] or fields["actions"]):
+            continue
         base = origins.transitions[i]
         for k, guard in enumerate(transition.guards):
             yield from _condition(guard, join_path(base, "guards", k), 0, "guard")

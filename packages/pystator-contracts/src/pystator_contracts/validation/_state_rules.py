@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pystator_contracts._render import did_you_mean, one_of
+from pystator_contracts.machine import StateDef
 from pystator_contracts.validation._context import RuleContext
 
 __all__ = ["check_states"]
@@ -18,8 +21,17 @@ def check_states(ctx: RuleContext) -> None:
     _timeouts_and_groups(ctx)
 
 
+def _notable(ctx: RuleContext) -> Iterator[tuple[int, StateDef]]:
+    """The states a rule here can object to, with their indexes (``MachineGraph.notable``)."""
+    states = ctx.config.states
+    for i in ctx.graph.notable:
+        yield i, states[i]
+
+
 def _unique_names(ctx: RuleContext) -> None:
-    for i, state in enumerate(ctx.config.states):
+    if len(ctx.graph.index) == len(ctx.config.states):
+        return
+    for i, state in _notable(ctx):
         first = ctx.graph.index[state.name]
         if first != i:
             ctx.add(
@@ -30,7 +42,7 @@ def _unique_names(ctx: RuleContext) -> None:
 
 def _one_initial_state(ctx: RuleContext) -> None:
     initial: str | None = None
-    for i, state in enumerate(ctx.config.states):
+    for i, state in _notable(ctx):
         if state.type != "initial" or state.parent is not None:
             continue
         if initial is None:
@@ -45,22 +57,24 @@ def _one_initial_state(ctx: RuleContext) -> None:
 
 def _parents(ctx: RuleContext) -> None:
     reported_cycles: set[frozenset[str]] = set()
-    for i, state in enumerate(ctx.config.states):
-        if state.parent is None or ctx.graph.index[state.name] != i:
+    graph = ctx.graph
+    for i, state in _notable(ctx):
+        if state.parent is None or graph.index[state.name] != i:
             continue
-        path = ctx.state_path(i, "parent")
         if state.parent == state.name:
-            ctx.add(path, "a state cannot be its own parent")
-        elif ctx.known(state.parent, path):
-            cycle = ctx.graph.parent_cycle(state.name)
+            ctx.add(ctx.state_path(i, "parent"), "a state cannot be its own parent")
+        elif state.parent not in graph.states:
+            ctx.unknown_state(ctx.state_path(i, "parent"), state.parent)
+        else:
+            cycle = graph.parent_cycle(state.name)
             if cycle is not None and frozenset(cycle) not in reported_cycles:
                 reported_cycles.add(frozenset(cycle))
-                ctx.add(path, f"parents form a cycle: {' -> '.join(cycle)}")
+                ctx.add(ctx.state_path(i, "parent"), f"parents form a cycle: {' -> '.join(cycle)}")
 
 
 def _compound_states(ctx: RuleContext) -> None:
     graph = ctx.graph
-    for i, state in enumerate(ctx.config.states):
+    for i, state in _notable(ctx):
         if graph.index[state.name] != i:
             continue
         children = graph.children.get(state.name, [])
@@ -104,7 +118,7 @@ def _compound_states(ctx: RuleContext) -> None:
 def _parallel_states(ctx: RuleContext) -> None:
     seen_regions: dict[str, str] = {}
     placed: dict[str, str] = {}
-    for i, state in enumerate(ctx.config.states):
+    for i, state in _notable(ctx):
         if state.type != "parallel":
             if state.regions is not None:
                 ctx.add(
@@ -155,7 +169,9 @@ def _region(ctx: RuleContext, i: int, j: int, seen_regions: dict[str, str], plac
 
 
 def _entry_and_exit_points(ctx: RuleContext) -> None:
-    for i, state in enumerate(ctx.config.states):
+    for i, state in _notable(ctx):
+        if not state.entry_points and not state.exit_points:
+            continue
         for key, points in (("entry_points", state.entry_points), ("exit_points", state.exit_points)):
             for k, point in enumerate(points):
                 path = ctx.state_path(i, key, k)
@@ -167,11 +183,12 @@ def _entry_and_exit_points(ctx: RuleContext) -> None:
 
 def _timeouts_and_groups(ctx: RuleContext) -> None:
     groups = ctx.config.groups
-    for i, state in enumerate(ctx.config.states):
+    for i, state in _notable(ctx):
         if state.timeout is not None:
             if state.type == "terminal":
                 ctx.add(ctx.state_path(i, "timeout"), "a terminal state cannot time out")
-            ctx.known(state.timeout.destination, ctx.state_path(i, "timeout", "destination"))
+            if state.timeout.destination not in ctx.graph.states:
+                ctx.unknown_state(ctx.state_path(i, "timeout", "destination"), state.timeout.destination)
         if groups and state.group is not None and state.group not in groups:
             hint = did_you_mean(state.group, groups) or f" (groups: {one_of(groups)})"
             ctx.add(ctx.state_path(i, "group"), f"unknown group {state.group!r}{hint}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pystator_contracts._render import did_you_mean, one_of
 from pystator_contracts.graph import parse_dest
 from pystator_contracts.machine import TransitionDef
@@ -11,13 +14,34 @@ __all__ = ["check_transitions"]
 
 
 def check_transitions(ctx: RuleContext) -> None:
+    type_of = ctx.graph.type_of
+    automatic: list[int] = []
     for i, transition in enumerate(ctx.config.transitions):
+        fields = transition.__dict__  # one read instead of six (see MachineGraph)
+        if fields["auto"]:
+            automatic.append(i)
+        if _nothing_to_check(fields, type_of):
+            continue
         _sources(ctx, i, transition)
         _dest(ctx, i, transition)
         _region(ctx, i, transition)
         _internal(ctx, i, transition)
-    _choice_states(ctx)
-    _auto_cycles(ctx)
+    _choice_states(ctx, automatic)
+    _auto_cycles(ctx, automatic)
+
+
+def _nothing_to_check(fields: Mapping[str, Any], type_of: Mapping[str, str]) -> bool:
+    """True for the common shape that no rule below can object to: one plain source state that a
+    transition may leave, a plain destination state (or none), no region, not internal. Saves
+    building the paths of messages that will never be written."""
+    source, dest = fields["source"], fields["dest"]
+    kind = type_of.get(source) if type(source) is str else None
+    if kind is None or kind == "terminal" or fields["region"] is not None or fields["internal"]:
+        return False
+    if (kind == "choice" and not fields["auto"]) or ":" in source or source == "*":
+        return False
+    # A state name without ":" or "(" is neither "parent:entry_point" nor a history target.
+    return dest is None or (dest in type_of and ":" not in dest and "(" not in dest)
 
 
 def _source_paths(ctx: RuleContext, i: int, transition: TransitionDef) -> list[tuple[str, str]]:
@@ -108,22 +132,25 @@ def _internal(ctx: RuleContext, i: int, transition: TransitionDef) -> None:
             return
 
 
-def _choice_states(ctx: RuleContext) -> None:
-    for i, state in enumerate(ctx.config.states):
+def _choice_states(ctx: RuleContext, automatic: list[int]) -> None:
+    transitions = ctx.config.transitions
+    for i in ctx.graph.notable:
+        state = ctx.config.states[i]
         if state.type != "choice":
             continue
-        leaves = [t for t in ctx.config.transitions if t.auto and state.name in ctx.graph.source_states(t)]
+        leaves = [k for k in automatic if state.name in ctx.graph.source_states(transitions[k])]
         if not leaves:
             ctx.add(
                 ctx.state_path(i), f"choice state {state.name!r} has no outgoing transition with auto: true"
             )
 
 
-def _auto_cycles(ctx: RuleContext) -> None:
+def _auto_cycles(ctx: RuleContext, automatic: list[int]) -> None:
     """Unguarded auto transitions that lead back to where they started would never stop."""
     edges: dict[str, list[tuple[str, int]]] = {}
-    for i, transition in enumerate(ctx.config.transitions):
-        if not transition.auto or transition.guards or transition.dest is None:
+    for i in automatic:
+        transition = ctx.config.transitions[i]
+        if transition.guards or transition.dest is None:
             continue
         for source in ctx.graph.source_states(transition):
             for entered in ctx.graph.entered(transition.dest):

@@ -55,6 +55,7 @@ class CompiledMachine:
         reject_invalid_events: bool,
         validator: Callable[[Mapping[str, Any]], list[str]] | None,
         binding: GuardBinding,
+        has_auto: bool,
     ) -> None:
         self.states = states
         self.regions = regions
@@ -69,5 +70,5 @@ class CompiledMachine:
         self.reject_invalid_events = reject_invalid_events
         self.validator = validator
         self.binding = binding
-        self.has_auto = any(node.auto for node in states.values())
+        self.has_auto = has_auto  # some state has an eventless (``auto``) transition
         self.has_choices = any(node.is_choice for node in states.values())

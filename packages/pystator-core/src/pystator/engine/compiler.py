@@ -1,8 +1,9 @@
 """``compile_machine``: a validated ``MachineConfig`` -> ``CompiledMachine``.
 
-All costly work happens here, once: the node tree, action plans, compiled guards, transition
-domains, and for every state the candidate table ``trigger -> candidates`` (innermost source first,
-then definition order) that ``process()`` reads with a single dict lookup.
+All checking and resolving happens here, once: the node tree, action plans, compiled guards, every
+transition's sources and target, timers, the triggers the machine knows. Each state's candidate
+table ``trigger -> candidates`` (innermost source first, then definition order), which
+``process()`` reads with a single dict lookup, is arranged from these on first use (``tables.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from pystator.engine.actions import plan_actions
 from pystator.engine.compiled import CompiledMachine
 from pystator.engine.guards import GuardBinding, compile_guards
-from pystator.engine.hierarchy import default_atoms, find_lcca
-from pystator.engine.nodes import Candidate, CompiledTransition, Node
+from pystator.engine.hierarchy import default_atoms
+from pystator.engine.nodes import CompiledTransition, Node
 from pystator.engine.reserved import after_trigger, timeout_trigger
+from pystator.engine.tables import BRANCH, build_tables, transition_keys
 from pystator.engine.tree import StateTree, build_tree
 from pystator.errors import ConfigurationError
 from pystator.result import TimerSpec
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["compile_machine"]
 
-BRANCH = "\x00branch"  # key of a choice state's outgoing transitions (never a trigger)
 _NORMALIZERS: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper}
 
 
@@ -34,44 +35,48 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     states = tree.states
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
+    timed: list[Node] = []
     for node in states.values():
-        if node.definition.on_enter:
-            node.on_enter = plan_actions(node.definition.on_enter, "enter", node.name)
-        if node.definition.on_exit:
-            node.on_exit = plan_actions(node.definition.on_exit, "exit", node.name)
-    transitions = tuple(
-        _compile_transition(i, t, states=states, tree=tree, binding=binding, normalizer=normalizer)
-        for i, t in enumerate(config.transitions)
-    )
-    timeouts = _timeout_transitions(states, len(transitions))
-    _attach_timers(states, transitions)
-    own = _own_candidates(states, (*transitions, *timeouts))
-    for node in _preorder(tree.roots):
-        _build_tables(node, own.get(node, {}))
+        fields = node.definition.__dict__  # see _compile_transitions
+        if fields["timeout"] is not None:
+            timed.append(node)
+        if fields["on_enter"]:
+            node.on_enter = plan_actions(fields["on_enter"], "enter", node.name)
+        if fields["on_exit"]:
+            node.on_exit = plan_actions(fields["on_exit"], "exit", node.name)
         if not node.is_leaf:
             node.default = default_atoms(node)
-    history_parents = frozenset(t.history for t in transitions if t.history is not None)
+    found = _compile_transitions(config.transitions, tree, binding, normalizer)
+    transitions = found.transitions
+    timeouts = _timeout_transitions(timed, states, len(transitions))
+    _attach_timers(found.delayed)
+    triggers = found.triggers
+    _link_sources(timeouts, triggers)
+    triggers.discard(None)
+    triggers.discard(BRANCH)
+    if found.has_auto or any(node.is_choice for node in states.values()):
+        for node in states.values():  # ``auto`` and ``branches`` must be right before first use
+            build_tables(node)
     joins = tuple(
         node
         for node in states.values()
         if node.is_parallel and all(region.final is not None for region in node.regions)
     )
-    triggers = frozenset(key for node in states.values() for key in node.table)
-    user_triggers = tuple(dict.fromkeys(t.trigger for t in transitions if t.trigger is not None))
     return CompiledMachine(
         states=states,
         regions=tree.regions,
         roots=tree.roots,
         initial=initial,
         transitions=transitions,
-        triggers=triggers,
-        user_triggers=user_triggers,
-        history_parents=history_parents,
+        triggers=frozenset(triggers),  # type: ignore[arg-type]
+        user_triggers=tuple(found.user_triggers),
+        history_parents=frozenset(found.history_parents),
         joins=joins,
         normalizer=normalizer,
         reject_invalid_events=config.meta.effective_reject_invalid_events,
         validator=_context_validator(config),
         binding=binding,
+        has_auto=found.has_auto,
     )
 
 
@@ -91,35 +96,97 @@ def _context_validator(config: MachineConfig) -> Any:
     return compile_context_validator(config)
 
 
-def _compile_transition(
-    index: int,
-    definition: TransitionDef,
-    *,
-    states: dict[str, Node],
+class _Transitions:
+    """The compiled transitions and what the machine needs to know about them as a whole."""
+
+    __slots__ = ("delayed", "has_auto", "history_parents", "transitions", "triggers", "user_triggers")
+
+    def __init__(self) -> None:
+        self.transitions: tuple[CompiledTransition, ...] = ()
+        self.delayed: list[CompiledTransition] = []  # ``after`` transitions: their sources get timers
+        self.triggers: set[str | None] = set()  # every key of some candidate table (see _link_sources)
+        self.user_triggers: dict[str, None] = {}  # the triggers of the definitions, in order
+        self.history_parents: set[Node] = set()
+        self.has_auto = False
+
+    def add(self, transition: CompiledTransition, source: Node | None) -> None:
+        """Link ``transition`` to its sources (``source``: its one plain source state, if so)."""
+        if source is not None and transition.after_ms is None:  # the common case of _link_sources
+            if source.outgoing is None:
+                source.outgoing = [transition]
+            else:
+                source.outgoing.append(transition)
+            self.triggers.add(transition.trigger)
+        else:
+            _link_sources((transition,), self.triggers)
+            if transition.after_ms is not None:
+                self.delayed.append(transition)
+        if transition.auto and transition.sources:
+            self.has_auto = True
+        if transition.history is not None:
+            self.history_parents.add(transition.history)
+
+
+def _compile_transitions(
+    definitions: list[TransitionDef],
     tree: StateTree,
     binding: GuardBinding,
     normalizer: Callable[[str], str] | None,
-) -> CompiledTransition:
-    transition = CompiledTransition(index)
-    transition.definition = definition
-    trigger = definition.trigger
-    transition.trigger = normalizer(trigger) if normalizer is not None and trigger is not None else trigger
-    transition.after_ms = definition.after
-    transition.auto = definition.auto
-    transition.internal = definition.internal
-    transition.sources = _resolve_sources(definition.source, states, index)
-    _resolve_dest(transition, definition.dest, states, index)
-    if definition.region is not None:
-        region = tree.regions.get(definition.region)
+) -> _Transitions:
+    """Every transition resolved and linked to its sources (``Node.outgoing``), in one pass."""
+    states = tree.states
+    found = _Transitions()
+    compiled: list[CompiledTransition] = []
+    for index, definition in enumerate(definitions):
+        # The fields as a dict: every attribute read of a pydantic model goes through the slow
+        # ``BaseModel.__getattr__`` hook, and nine reads per transition add up in a large machine.
+        fields = definition.__dict__
+        trigger, source, dest, after = fields["trigger"], fields["source"], fields["dest"], fields["after"]
+        if trigger is not None:
+            if normalizer is not None:
+                trigger = normalizer(trigger)
+            found.user_triggers[trigger] = None
+        node = states.get(source) if type(source) is str else None
+        if node is None:
+            sources = _resolve_sources(source, states, index)
+        else:  # a leaf's default atoms are the one-tuple of itself: shared, not built again
+            sources = node.default if node.is_leaf else (node,)
+        target = states.get(dest) if dest is not None else None
+        transition = CompiledTransition(
+            index,
+            definition,
+            trigger,
+            sources,
+            target,
+            after_ms=after,
+            auto=fields["auto"],
+            internal=fields["internal"],
+        )
+        if target is None and dest is not None:
+            _resolve_dest(transition, dest, states, index)
+        if fields["region"] is not None or fields["guards"] or fields["actions"]:
+            _region_guards_actions(transition, fields, tree, binding)
+        compiled.append(transition)
+        found.add(transition, node)
+    found.transitions = tuple(compiled)
+    return found
+
+
+def _region_guards_actions(
+    transition: CompiledTransition, fields: dict[str, Any], tree: StateTree, binding: GuardBinding
+) -> None:
+    index = transition.index
+    region_name = fields["region"]
+    if region_name is not None:
+        region = tree.regions.get(region_name)
         if region is None:
-            raise ConfigurationError(f"transitions[{index}].region: unknown region {definition.region!r}")
+            raise ConfigurationError(f"transitions[{index}].region: unknown region {region_name!r}")
         transition.region = region
-    if definition.guards:
-        transition.guards = compile_guards(definition.guards, binding, path=f"transitions[{index}].guards")
+    if fields["guards"]:
+        transition.guards = compile_guards(fields["guards"], binding, path=f"transitions[{index}].guards")
         transition.pure = all(guard.pure for guard in transition.guards)
-    if definition.actions:
-        transition.actions = plan_actions(definition.actions, "transition", None)
-    return transition
+    if fields["actions"]:
+        transition.actions = plan_actions(fields["actions"], "transition", None)
 
 
 def _resolve_sources(written: str | list[str], states: dict[str, Node], index: int) -> tuple[Node, ...]:
@@ -142,10 +209,11 @@ def _resolve_sources(written: str | list[str], states: dict[str, Node], index: i
         if point:
             parent = _state(states, parent_name, f"{path}.source")
             node = _state(states, point, f"{path}.source")
-            if point not in parent.exit_points or parent not in node.ancestor_set:
+            points = parent.definition.exit_points
+            if point not in points or parent not in node.ancestor_set:
                 raise ConfigurationError(
                     f"{path}.source: {point!r} is not an exit point of {parent_name!r} "
-                    f"(exit_points: {sorted(parent.exit_points)})"
+                    f"(exit_points: {sorted(set(points))})"
                 )
             resolved[node] = None
         else:
@@ -156,11 +224,8 @@ def _resolve_sources(written: str | list[str], states: dict[str, Node], index: i
 def _resolve_dest(
     transition: CompiledTransition, dest: str | None, states: dict[str, Node], index: int
 ) -> None:
+    """A destination that is not a plain state name: history, or ``parent:entry_point``."""
     if dest is None:
-        return
-    node = states.get(dest)
-    if node is not None:
-        transition.target = node
         return
     path = f"transitions[{index}]"
     if dest.startswith("H"):
@@ -172,10 +237,11 @@ def _resolve_dest(
     if point:
         parent = _state(states, parent_name, f"{path}.dest")
         node = _state(states, point, f"{path}.dest")
-        if point not in parent.entry_points or parent not in node.ancestor_set:
+        points = parent.definition.entry_points
+        if point not in points or parent not in node.ancestor_set:
             raise ConfigurationError(
                 f"{path}.dest: {point!r} is not an entry point of {parent_name!r} "
-                f"(entry_points: {sorted(parent.entry_points)})"
+                f"(entry_points: {sorted(set(points))})"
             )
         transition.target = node
         return
@@ -189,16 +255,15 @@ def _state(states: dict[str, Node], name: str, path: str) -> Node:
     return node
 
 
-def _timeout_transitions(states: dict[str, Node], first_index: int) -> tuple[CompiledTransition, ...]:
+def _timeout_transitions(
+    timed: list[Node], states: dict[str, Node], first_index: int
+) -> tuple[CompiledTransition, ...]:
     """A state ``timeout`` behaves as a guardless transition on the reserved timeout trigger."""
     compiled: list[CompiledTransition] = []
-    for node in states.values():
+    for node in timed:
         timeout = node.definition.timeout
-        if timeout is None:
-            continue
-        transition = CompiledTransition(first_index + len(compiled))
-        transition.sources = (node,)
-        transition.target = _state(states, timeout.destination, f"states.{node.name}.timeout.destination")
+        target = _state(states, timeout.destination, f"states.{node.name}.timeout.destination")
+        transition = CompiledTransition(first_index + len(compiled), sources=(node,), target=target)
         transition.timer_triggers = (timeout_trigger(node.name),)
         compiled.append(transition)
         delay = round(timeout.seconds * 1000)
@@ -208,11 +273,11 @@ def _timeout_transitions(states: dict[str, Node], first_index: int) -> tuple[Com
     return tuple(compiled)
 
 
-def _attach_timers(states: dict[str, Node], transitions: tuple[CompiledTransition, ...]) -> None:
-    for transition in transitions:
+def _attach_timers(delayed: list[CompiledTransition]) -> None:
+    """Each source of an ``after`` transition starts its timer when entered (one per delay)."""
+    for transition in delayed:
         delay = transition.after_ms
-        if delay is None:
-            continue
+        assert delay is not None
         for source in transition.sources:
             trigger = after_trigger(source.name, delay)
             timer_id = f"{source.name}:after:{delay}"
@@ -224,98 +289,20 @@ def _attach_timers(states: dict[str, Node], transitions: tuple[CompiledTransitio
                 )
 
 
-def _own_candidates(
-    states: dict[str, Node], transitions: tuple[CompiledTransition, ...]
-) -> dict[Node, dict[str | None, list[Candidate]]]:
-    """Per source state, its own candidates by key: a trigger, a timer trigger, ``None`` for eventless
-    (``auto``) transitions and ``BRANCH`` for the outgoing transitions of a choice state."""
-    own: dict[Node, dict[str | None, list[Candidate]]] = {}
+def _link_sources(transitions: tuple[CompiledTransition, ...], triggers: set[str | None]) -> None:
+    """Record each transition in its sources' ``outgoing`` lists and add to ``triggers`` the keys
+    its candidates will have in their tables (``None`` and ``BRANCH`` included; the caller drops them)."""
     for transition in transitions:
-        plain = not (transition.timer_triggers or transition.after_ms is not None or transition.auto)
-        for source in transition.sources:
-            if plain and not source.is_choice:
-                domain, stays = _domain(transition, source)
-                by_trigger = own.setdefault(source, {})
-                candidate = Candidate(transition, source, domain, stays)
-                if transition.trigger in by_trigger:
-                    by_trigger[transition.trigger].append(candidate)
-                else:
-                    by_trigger[transition.trigger] = [candidate]
-                continue
-            keys: list[str | None] = [*transition.timer_triggers]
-            if transition.trigger is not None:
-                keys.append(transition.trigger)
-            if transition.after_ms is not None:
-                keys.append(after_trigger(source.name, transition.after_ms))
-            if transition.auto:
-                keys.append(None)
-            if source.is_choice:
-                keys.append(BRANCH)
-            domain, stays = _domain(transition, source)
-            by_key = own.setdefault(source, {})
-            for key in dict.fromkeys(keys):
-                by_key.setdefault(key, []).append(Candidate(transition, source, domain, stays))
-    return own
-
-
-def _domain(transition: CompiledTransition, source: Node) -> tuple[Node | None, bool]:
-    """The transition domain (SCXML ``getTransitionDomain``) and whether nothing exits or enters."""
-    target = transition.target
-    history = transition.history
-    if target is None and history is None:
-        return None, True
-    if transition.internal:
-        if target is source:
-            return None, True
-        inner = history if history is not None else target
-        assert inner is not None
-        if (inner is source and history is not None) or source in inner.ancestor_set:
-            return source, False
-    region = transition.region
-    if region is not None and region not in source.ancestor_set and source is not region:
-        inner = history if history is not None else target
-        if inner is not None and region in inner.ancestor_set:
-            return region, False
-    if history is not None:
-        return find_lcca(source, history, target_inclusive=True), False
-    assert target is not None
-    return find_lcca(source, target), False
-
-
-def _build_tables(node: Node, own: dict[str | None, list[Candidate]]) -> None:
-    """Candidate tables: this state's own candidates first, then its nearest state ancestor's."""
-    parent = next((a for a in node.ancestors if not a.is_region), None)
-    table: dict[str, tuple[Candidate, ...]] = {}
-    if parent is None:
-        for key, candidates in own.items():
-            if key is not None and key != BRANCH:
-                table[key] = tuple(candidates)
-    else:
-        inherited = parent.table
-        for key, candidates in own.items():
-            if key is None or key == BRANCH:
-                continue
-            mine = {c.transition for c in candidates}
-            table[key] = (*candidates, *(c for c in inherited.get(key, ()) if c.transition not in mine))
-        for key, candidates_ in inherited.items():
-            table.setdefault(key, candidates_)
-    node.table = table
-    own_auto = own.get(None)
-    inherited_auto = parent.auto if parent is not None else ()
-    if own_auto or inherited_auto:
-        mine_auto = {c.transition for c in own_auto or ()}
-        node.auto = (*(own_auto or ()), *(c for c in inherited_auto if c.transition not in mine_auto))
-    branches = own.get(BRANCH)
-    if branches:
-        node.branches = tuple(branches)
-
-
-def _preorder(roots: tuple[Node, ...]) -> list[Node]:
-    ordered: list[Node] = []
-    stack = list(reversed(roots))
-    while stack:
-        node = stack.pop()
-        if not node.is_region:
-            ordered.append(node)
-        stack.extend(reversed(node.children))
-    return ordered
+        sources = transition.sources
+        for source in sources:
+            if source.outgoing is None:
+                source.outgoing = [transition]
+            else:
+                source.outgoing.append(transition)
+        if not sources:
+            continue
+        if transition.timer_triggers or transition.after_ms is not None:
+            for source in sources:
+                triggers.update(transition_keys(transition, source))
+        else:
+            triggers.add(transition.trigger)

@@ -27,7 +27,7 @@ from typing import Any
 from pystator.engine.call import Call, Trace
 from pystator.engine.compiled import CompiledMachine
 from pystator.engine.microstep import Step, microstep
-from pystator.engine.nodes import Candidate, Node
+from pystator.engine.nodes import Candidate, Node, PendingTable
 from pystator.engine.parallel import parse_configuration
 from pystator.engine.refusals import aborted, rejected, terminal, unhandled
 from pystator.engine.reserved import EVENT_KEY, HISTORY_KEY, is_timer_trigger
@@ -65,6 +65,8 @@ class Kernel:
         self._results.clear()
         for node in self.machine.states.values():
             node.static_results.clear()
+            if isinstance(node.table, PendingTable):
+                continue  # never built, nothing memoised
             for candidates in node.table.values():
                 for candidate in candidates:
                     candidate.results.clear()

@@ -5,18 +5,20 @@ so that the least-common-compound-ancestor rule of SCXML applies unchanged: a tr
 states of one region has that region as its domain and never leaves the parallel state.
 
 Everything here is built once by ``compiler.py`` and only read afterwards; the few ``cache`` fields are
-memo tables filled on first use (a pure function's results, so sharing them is safe).
+memo tables filled on first use (a pure function's results, so sharing them is safe). A state's
+candidate table may be a ``PendingTable`` until first read (see ``tables.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pystator.engine.guards import Guard
     from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
-__all__ = ["Candidate", "CompiledTransition", "Node"]
+__all__ = ["Candidate", "CompiledTransition", "Node", "PendingTable"]
 
 
 class Node:
@@ -31,8 +33,6 @@ class Node:
         "default",
         "definition",
         "depth",
-        "entry_points",
-        "exit_points",
         "final",
         "initial",
         "is_choice",
@@ -45,6 +45,7 @@ class Node:
         "on_enter",
         "on_exit",
         "order",
+        "outgoing",
         "parent",
         "regions",
         "static_results",
@@ -53,7 +54,7 @@ class Node:
         "type",
     )
 
-    def __init__(self, name: str, type_: str, *, is_region: bool = False, definition: Any = None) -> None:
+    def __init__(self, name: str, type_: str, definition: Any = None, is_region: bool = False) -> None:
         self.name = name
         self.type = type_
         self.is_region = is_region
@@ -66,15 +67,16 @@ class Node:
         self.order = 0
         self.depth = 0
         self.ancestors: tuple[Node, ...] = ()  # proper ancestors, innermost first (regions included)
-        self.ancestor_set: frozenset[Node] = frozenset()
+        self.ancestor_set: frozenset[Node] = _NO_NODES
         self.on_enter: tuple[ActionSpec, ...] = ()
         self.on_exit: tuple[ActionSpec, ...] = ()
         self.timers: tuple[TimerSpec, ...] = ()
-        self.table: dict[str, tuple[Candidate, ...]] = {}
+        self.outgoing: list[CompiledTransition] | None = None  # the transitions leaving it, in order
+        # Candidates by trigger, eventless candidates (own first, then inherited), and a choice
+        # state's outgoing candidates; filled by ``tables.build_tables``.
+        self.table: Mapping[str, tuple[Candidate, ...]] = {} if is_region else PendingTable(self)
         self.auto: tuple[Candidate, ...] = ()
         self.branches: tuple[Candidate, ...] = ()
-        self.entry_points: frozenset[str] = frozenset()
-        self.exit_points: frozenset[str] = frozenset()
         self.static_results: dict[str, TransitionResult] = {}
         self.default: tuple[Node, ...] = (self,)  # the atoms this state rests in when entered by default
         self.is_parallel = type_ == "parallel"
@@ -90,6 +92,40 @@ class Node:
     def __repr__(self) -> str:
         kind = "Region" if self.is_region else "State"
         return f"<{kind} {self.name}>"
+
+
+_NO_NODES: frozenset[Node] = frozenset()
+
+
+class PendingTable(Mapping[str, "tuple[Candidate, ...]"]):
+    """A state's candidate table before its first use.
+
+    The first read builds the state's tables (``tables.build_tables``), which replace this
+    placeholder on the node, and answers from them; later reads find the plain dict.
+    """
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def built(self) -> Mapping[str, tuple[Candidate, ...]]:
+        from pystator.engine.tables import build_tables
+
+        build_tables(self.node)
+        return self.node.table
+
+    def __getitem__(self, key: str) -> tuple[Candidate, ...]:
+        return self.built()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.built()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.built())
+
+    def __len__(self) -> int:
+        return len(self.built())
 
 
 class CompiledTransition:
@@ -114,22 +150,33 @@ class CompiledTransition:
         "trigger",
     )
 
-    def __init__(self, index: int) -> None:
+    def __init__(
+        self,
+        index: int,
+        definition: Any = None,
+        trigger: str | None = None,
+        sources: tuple[Node, ...] = (),
+        target: Node | None = None,
+        *,
+        after_ms: int | None = None,
+        auto: bool = False,
+        internal: bool = False,
+    ) -> None:
         self.index = index
-        self.trigger: str | None = None
-        self.after_ms: int | None = None
-        self.auto = False
-        self.internal = False
-        self.target: Node | None = None  # None: a targetless transition (stays where it is)
+        self.definition = definition  # the TransitionDef; None for a state's timeout
+        self.trigger = trigger
+        self.sources = sources
+        self.target = target  # None: a targetless transition (stays where it is)
+        self.after_ms = after_ms
+        self.auto = auto
+        self.internal = internal
         self.history: Node | None = None  # the parent of an H()/H*() target
         self.deep = False
         self.guards: tuple[Guard, ...] = ()
         self.pure = True  # every guard is decided by configuration alone (see Guard.pure)
         self.actions: tuple[ActionSpec, ...] = ()
         self.region: Node | None = None
-        self.sources: tuple[Node, ...] = ()
         self.timer_triggers: tuple[str, ...] = ()
-        self.definition: Any = None
         self.info: Any = None  # the public TransitionInfo, built on first use (queries.transition_info)
 
     @property

@@ -83,7 +83,7 @@ def compile_router(config: MachineConfig, states: Mapping[str, Node]) -> Router 
     routes = tuple(
         (states[definition.name], compile_state_when(definition.when, path=f"states[{index}].when"))
         for index, definition in enumerate(config.states)
-        if definition.when
+        if definition.__dict__["when"]  # one field of every state: skip the pydantic attribute hook
     )
     classification = config.meta.classification
     default_name = classification.default_state if classification is not None else None

@@ -32,43 +32,62 @@ class StateTree:
 
 
 def build_tree(definitions: Sequence[StateDef]) -> StateTree:
-    states = _state_nodes(definitions)
-    regions, member_region = _region_nodes(definitions, states)
-    regions.update(_assign_parents(definitions, states, member_region))
-    _link_children(definitions, states, regions)
+    states, nested, initial_named = _state_nodes(definitions)
+    regions, member_region = _region_nodes(definitions, nested, states)
+    if member_region:  # region members may be placed without naming a parent
+        nested = [i for i, d in enumerate(definitions) if _nested(d) or d.name in member_region]
+    regions.update(_assign_parents(definitions, nested, states, member_region))
+    _link_children(definitions, nested, states, regions)
     roots = tuple(node for node in states.values() if node.parent is None)
     _number(roots)
     for node in states.values():
-        _resolve_initial(node, states)
+        if node.is_compound:
+            _resolve_initial(node, states)
+        elif node.is_leaf and node.name in initial_named:
+            raise ConfigurationError(
+                f"state {node.name!r}: initial_child {node.definition.initial_child!r} given but the state "
+                "has no children"
+            )
     for region in regions.values():
         _resolve_region_bounds(region, states)
     return StateTree(states, regions, roots)
 
 
-def _state_nodes(definitions: Sequence[StateDef]) -> dict[str, Node]:
+def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list[int], set[str]]:
+    """Every state's node, the indexes of the definitions that name a parent or have regions
+    (the only ones the later passes have work for), and the states that name an initial child."""
     states: dict[str, Node] = {}
+    nested: list[int] = []
+    initial_named: set[str] = set()
     for index, definition in enumerate(definitions):
-        if definition.submachine is not None:
+        fields = definition.__dict__  # one read instead of five (see compiler._compile_transitions)
+        if fields["submachine"] is not None:
             raise ConfigurationError(
                 f"states[{index}].submachine: submachines are flattened when the configuration is loaded; "
                 "build the machine with StateMachine.from_yaml / from_json / from_dict"
             )
-        if definition.name in states:
-            raise ConfigurationError(f"states[{index}].name: duplicate state name {definition.name!r}")
-        node = states[definition.name] = Node(definition.name, definition.type, definition=definition)
-        if definition.entry_points:
-            node.entry_points = frozenset(definition.entry_points)
-        if definition.exit_points:
-            node.exit_points = frozenset(definition.exit_points)
-    return states
+        name, type_ = fields["name"], fields["type"]
+        if name in states:
+            raise ConfigurationError(f"states[{index}].name: duplicate state name {name!r}")
+        states[name] = Node(name, type_, definition)
+        if fields["parent"] is not None or fields["regions"] is not None or type_ == "parallel":
+            nested.append(index)
+        if fields["initial_child"] is not None:
+            initial_named.add(name)
+    return states, nested, initial_named
+
+
+def _nested(definition: StateDef) -> bool:
+    return definition.parent is not None or definition.regions is not None or definition.type == "parallel"
 
 
 def _region_nodes(
-    definitions: Sequence[StateDef], states: dict[str, Node]
+    definitions: Sequence[StateDef], nested: list[int], states: dict[str, Node]
 ) -> tuple[dict[str, Node], dict[str, Node]]:
     regions: dict[str, Node] = {}
     member_region: dict[str, Node] = {}
-    for index, definition in enumerate(definitions):
+    for index in nested:
+        definition = definitions[index]
         if definition.type != "parallel":
             if definition.regions:
                 raise ConfigurationError(
@@ -81,7 +100,7 @@ def _region_nodes(
             path = f"states[{index}].regions[{r_index}]"
             if region_def.name in regions:
                 raise ConfigurationError(f"{path}.name: duplicate region name {region_def.name!r}")
-            region = Node(region_def.name, "region", is_region=True, definition=region_def)
+            region = Node(region_def.name, "region", region_def, is_region=True)
             region.parent = parallel
             regions[region_def.name] = region
             for member in region_def.states:
@@ -96,11 +115,15 @@ def _region_nodes(
 
 
 def _assign_parents(
-    definitions: Sequence[StateDef], states: dict[str, Node], member_region: dict[str, Node]
+    definitions: Sequence[StateDef],
+    nested: list[int],
+    states: dict[str, Node],
+    member_region: dict[str, Node],
 ) -> dict[str, Node]:
     """Set each state's parent; return the implicit regions of parallel states declared without any."""
     implicit: dict[str, Node] = {}
-    for index, definition in enumerate(definitions):
+    for index in nested:
+        definition = definitions[index]
         node = states[definition.name]
         declared = definition.parent
         if declared is not None and declared not in states:
@@ -125,12 +148,13 @@ def _assign_parents(
             node.parent = region_node
         else:
             node.parent = parent
-    _check_acyclic(states)
+    _check_acyclic([states[definitions[index].name] for index in nested])
     return implicit
 
 
-def _check_acyclic(states: dict[str, Node]) -> None:
-    for node in states.values():
+def _check_acyclic(nodes: list[Node]) -> None:
+    """``nodes`` (in definition order) are those with a parent: a state without one is on no cycle."""
+    for node in nodes:
         seen: set[str] = set()
         current: Node | None = node
         while current is not None:
@@ -142,11 +166,11 @@ def _check_acyclic(states: dict[str, Node]) -> None:
 
 
 def _link_children(
-    definitions: Sequence[StateDef], states: dict[str, Node], regions: dict[str, Node]
+    definitions: Sequence[StateDef], nested: list[int], states: dict[str, Node], regions: dict[str, Node]
 ) -> None:
     children: dict[Node, list[Node]] = {}
-    for definition in definitions:
-        node = states[definition.name]
+    for index in nested:
+        node = states[definitions[index].name]
         if node.parent is not None:
             children.setdefault(node.parent, []).append(node)
     for region in regions.values():
@@ -157,14 +181,16 @@ def _link_children(
     for parent, kids in children.items():
         if not parent.is_region:
             parent.children = tuple(kids)
-    for node in states.values():
+            parent.is_leaf = False
+            parent.is_compound = not parent.is_parallel
+    for index in nested:
+        node = states[definitions[index].name]
         if node.is_parallel:
             node.regions = tuple(r for r in regions.values() if r.parent is node)
             node.children = node.regions
             if not node.regions:
                 raise ConfigurationError(f"state {node.name!r}: a parallel state needs at least one region")
-        node.is_leaf = not node.children
-        node.is_compound = bool(node.children) and not node.is_parallel
+            node.is_leaf = False
 
 
 def _number(roots: tuple[Node, ...]) -> None:
@@ -175,21 +201,18 @@ def _number(roots: tuple[Node, ...]) -> None:
         node = stack.pop()
         counter += 1
         node.order = counter
-        if node.parent is not None:
-            node.ancestors = (node.parent, *node.parent.ancestors)
-            node.depth = node.parent.depth + 1
-        node.ancestor_set = frozenset(node.ancestors)
-        stack.extend(reversed(node.children))
+        parent = node.parent
+        if parent is not None:
+            node.ancestors = ancestors = (parent, *parent.ancestors)
+            node.depth = parent.depth + 1
+            node.ancestor_set = frozenset(ancestors)
+        children = node.children
+        if children:
+            stack.extend(reversed(children))
 
 
 def _resolve_initial(node: Node, states: dict[str, Node]) -> None:
-    if not node.is_compound:
-        if node.definition.initial_child is not None and not node.is_parallel:
-            raise ConfigurationError(
-                f"state {node.name!r}: initial_child {node.definition.initial_child!r} given but the state "
-                "has no children"
-            )
-        return
+    """A compound state's initial child: the one named, else its first."""
     wanted = node.definition.initial_child
     if wanted is None:
         node.initial = node.children[0]
