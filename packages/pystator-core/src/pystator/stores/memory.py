@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from pystator.errors import EntityNotFoundError
 from pystator.stores import codec
@@ -33,7 +33,7 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
-from pystator.stores.snapshot import EMPTY, Frozen, freeze_object, thaw_object
+from pystator.stores.snapshot import EMPTY, Flat, Frozen, freeze_object, thaw_object
 from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
@@ -52,21 +52,14 @@ class _EntityRow:
     updated_at: datetime
 
 
-@dataclass(slots=True)
-class _HistoryRow:
-    machine: str
-    version: int
-    from_state: str | None
-    to_state: str
-    trigger: str
-    timestamp: datetime
-    event_id: str | None
-    idempotency_key: str | None
-    context_changes: Frozen
-    actions: str
-    actions_status: str
-    action_outcomes: str
-    metadata: Frozen
+# A history row is a plain tuple (the cheapest record to build on every commit):
+# (machine, version, from_state, to_state, trigger, timestamp, event_id, idempotency_key,
+#  context_changes, actions, actions_status, action_outcomes, metadata); mark_actions replaces it.
+_HistoryRow = tuple[
+    str, int, str | None, str, str, datetime, str | None, str | None, Frozen, str, str, str, Frozen
+]
+_MACHINE: Final = 0
+_TIMESTAMP: Final = 5
 
 
 def _json_object(value: Mapping[str, Any] | None, field: str) -> Frozen:
@@ -103,21 +96,23 @@ class InMemoryStateStore(AsyncTwins):
         )
 
     def _transition(self, entity_id: str, row: _HistoryRow) -> TransitionRecord:
+        (machine, version, from_state, to_state, trigger, timestamp, event_id, key, changes, actions,
+         status, outcomes, metadata) = row  # fmt: skip
         return codec.transition_from_columns(
             entity_id,
-            machine=row.machine,
-            version=row.version,
-            from_state=row.from_state,
-            to_state=row.to_state,
-            trigger=row.trigger,
-            timestamp=row.timestamp,
-            event_id=row.event_id,
-            idempotency_key=row.idempotency_key,
-            context_changes=thaw_object(row.context_changes, entity_id, "context_changes"),
-            actions=row.actions,
-            actions_status=row.actions_status,
-            action_outcomes=row.action_outcomes,
-            metadata=thaw_object(row.metadata, entity_id, "history metadata"),
+            machine=machine,
+            version=version,
+            from_state=from_state,
+            to_state=to_state,
+            trigger=trigger,
+            timestamp=timestamp,
+            event_id=event_id,
+            idempotency_key=key,
+            context_changes=thaw_object(changes, entity_id, "context_changes"),
+            actions=actions,
+            actions_status=status,
+            action_outcomes=outcomes,
+            metadata=thaw_object(metadata, entity_id, "history metadata"),
         )
 
     # ------------------------------------------------------------------ StateStore and twins
@@ -245,14 +240,15 @@ class InMemoryStateStore(AsyncTwins):
             row = self._entities.get(entity_id)
             if row is None:
                 return None
+            context, metadata = row.context, row.metadata
             return EntityRecord(
                 entity_id,
                 row.machine,
                 row.state,
                 row.version,
-                thaw_object(row.context, entity_id, "context"),
+                context.copy() if type(context) is Flat else thaw_object(context, entity_id, "context"),
                 row.updated_at,
-                thaw_object(row.metadata, entity_id, "metadata"),
+                {} if metadata is EMPTY else thaw_object(metadata, entity_id, "metadata"),
             )
         finally:
             self._lock.release()
@@ -268,7 +264,7 @@ class InMemoryStateStore(AsyncTwins):
             actions, status, status_text = codec.encode_actions(planned), ActionsStatus.PENDING, _PENDING
         else:
             actions, status, status_text = _EMPTY_LIST, ActionsStatus.DONE, _DONE
-        stamp = commit.timestamp or self._clock()
+        stamp = commit.timestamp or (datetime.now(UTC) if self._clock is codec.utc_now else self._clock())
         now = stamp if stamp.tzinfo is UTC else stamp.astimezone(UTC)
         key = commit.idempotency_key
         self._lock.acquire()
@@ -284,7 +280,7 @@ class InMemoryStateStore(AsyncTwins):
             if (commit.expected_version or 0) != actual:
                 raise stale_version(entity_id, commit.expected_version or 0, actual)
             version = actual + 1
-            history_row = _HistoryRow(
+            history_row: _HistoryRow = (
                 commit.machine,
                 version,
                 commit.from_state,
@@ -350,9 +346,9 @@ class InMemoryStateStore(AsyncTwins):
             row = self._history.get(entity_id, {}).get(version)
             if row is None:
                 raise transition_not_found(entity_id, version)
-            row.action_outcomes, row.actions_status = encoded, status.value
+            self._history[entity_id][version] = (*row[:10], status.value, encoded, row[12])
             self._pending.pop((entity_id, version), None)
-            return self._transition(entity_id, row)
+            return self._transition(entity_id, self._history[entity_id][version])
 
     def pending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
@@ -363,9 +359,10 @@ class InMemoryStateStore(AsyncTwins):
             rows = [
                 (eid, row)
                 for eid, row in rows
-                if (machine is None or row.machine == machine) and (before is None or row.timestamp < before)
+                if (machine is None or row[_MACHINE] == machine)
+                and (before is None or row[_TIMESTAMP] < before)
             ]
-            rows.sort(key=lambda item: item[1].timestamp)
+            rows.sort(key=lambda item: item[1][_TIMESTAMP])
             return [self._transition(eid, row) for eid, row in rows[:limit]]
 
     # ------------------------------------------------------------------ lifecycle

@@ -16,7 +16,7 @@ from typing import Any
 
 from pystator.stores import codec
 
-__all__ = ["EMPTY", "Frozen", "freeze", "freeze_object", "thaw", "thaw_object"]
+__all__ = ["EMPTY", "Flat", "Frozen", "freeze", "freeze_object", "thaw", "thaw_object"]
 
 Frozen = str | dict[str, Any] | list[Any]
 """A stored JSON value: a private deep copy, or JSON text for a value that needed encoding."""
@@ -74,13 +74,13 @@ def _copy_list(value: list[Any], depth: int) -> list[Any]:
     return copy
 
 
-class _Flat(dict):  # type: ignore[type-arg]
+class Flat(dict):  # type: ignore[type-arg]
     """A frozen dict whose values are all scalars: a shallow copy of it is a deep one."""
 
     __slots__ = ()
 
 
-EMPTY: Frozen = _Flat()  # the frozen empty mapping, shared: never handed out, ``thaw`` copies
+EMPTY: Frozen = Flat()  # the frozen empty mapping, shared: never handed out, ``thaw`` copies
 
 
 def freeze(value: Any, *, field: str) -> Frozen:
@@ -109,7 +109,7 @@ def freeze_object(value: Any, field: str) -> Frozen:
             ):
                 break
         else:
-            return _Flat(value)
+            return Flat(value)
         try:
             return _copy_dict(value, 0)
         except _NotPlain:
@@ -122,7 +122,7 @@ def freeze_object(value: Any, field: str) -> Frozen:
 def thaw(value: Frozen, *, entity_id: str, column: str) -> Any:
     """A fresh copy of a stored value for a reader."""
     kind = type(value)
-    if kind is _Flat:
+    if kind is Flat:
         return value.copy()  # type: ignore[union-attr]
     if kind is dict:
         return _copy_dict(value, 0)  # type: ignore[arg-type]
@@ -134,7 +134,7 @@ def thaw(value: Frozen, *, entity_id: str, column: str) -> Any:
 def thaw_object(value: Frozen, entity_id: str, column: str) -> dict[str, Any]:
     """``thaw`` for a mapping column."""
     kind = type(value)
-    if kind is _Flat:
+    if kind is Flat:
         return dict.copy(value)  # type: ignore[arg-type]
     if kind is dict:
         return _copy_dict(value, 0)  # type: ignore[arg-type]
