@@ -71,7 +71,8 @@ def fast_frozen_init(cls: C) -> C:
     else:
         body.extend(f"    _set_{name}(self, {value})" for name, value in values)
     if hasattr(cls, "__post_init__"):
-        body.append("    self.__post_init__()")
+        namespace["_post_init"] = cls.__post_init__
+        body.append("    _post_init(self) if type(self) is _cls else self.__post_init__()")
     source = f"def __init__(self, {', '.join(signature)}):\n" + "\n".join(body) + "\n"
     exec(source, namespace)  # generated from the class's own field names only
     init = namespace["__init__"]

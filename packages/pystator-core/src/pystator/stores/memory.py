@@ -71,6 +71,7 @@ class InMemoryStateStore(AsyncTwins):
 
     def __init__(self, *, clock: Callable[[], datetime] = codec.utc_now) -> None:
         self._clock = clock
+        self._utc_clock = clock is codec.utc_now  # then call datetime.now directly: one frame less
         self._lock = threading.Lock()
         self._entities: dict[str, _EntityRow] = {}
         self._history: dict[str, dict[int, _HistoryRow]] = {}
@@ -264,7 +265,7 @@ class InMemoryStateStore(AsyncTwins):
             actions, status, status_text = codec.encode_actions(planned), ActionsStatus.PENDING, _PENDING
         else:
             actions, status, status_text = _EMPTY_LIST, ActionsStatus.DONE, _DONE
-        stamp = commit.timestamp or (datetime.now(UTC) if self._clock is codec.utc_now else self._clock())
+        stamp = commit.timestamp or (datetime.now(UTC) if self._utc_clock else self._clock())
         now = stamp if stamp.tzinfo is UTC else stamp.astimezone(UTC)
         key = commit.idempotency_key
         self._lock.acquire()
