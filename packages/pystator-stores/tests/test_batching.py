@@ -17,8 +17,16 @@ from typing import Any
 import asyncpg
 import pytest
 
+from pystator.actions.result import ActionStatus
 from pystator.errors import StaleVersionError, StoreError
-from pystator.stores import CommitResult, TransitionCommit
+from pystator.stores import (
+    ActionOutcome,
+    ActionsStatus,
+    CommitResult,
+    PlannedAction,
+    TransitionCommit,
+    TransitionRecord,
+)
 from pystator_stores._batching import Coalescer
 from pystator_stores.postgres import PostgresStateStore, commit_many_on_connection
 from pystator_stores.redis import RedisStateStore
@@ -235,3 +243,25 @@ async def test_a_batch_statement_is_atomic_as_a_whole(postgres_dsn: str, unique:
 @pytest.fixture
 def unique() -> str:
     return f"batch-{uuid.uuid4().hex[:8]}"
+
+
+async def test_concurrent_action_outcomes_are_recorded_each_on_its_own(store: Any, unique: str) -> None:
+    ids = [f"{unique}-{i}" for i in range(10)]
+    await _created(store, ids)
+    planned = (PlannedAction("notify"),)
+    for eid in ids:
+        await store.acommit_transition(
+            TransitionCommit(eid, "m", 1, "a", "b", "go", context={"n": 1}, actions=planned)
+        )
+    done = [ActionOutcome("notify", ActionStatus.SUCCESS)]
+    failed = [ActionOutcome("notify", ActionStatus.FAILED, error="boom")]
+    marks = [store.amark_actions(eid, 2, failed if i % 3 == 0 else done) for i, eid in enumerate(ids)]
+    marks.append(store.amark_actions(ids[0], 9, done))  # no such transition
+    results = await asyncio.gather(*marks, return_exceptions=True)
+    assert isinstance(results[-1], StoreError)
+    for index, (eid, record) in enumerate(zip(ids, results[:-1], strict=True)):
+        assert isinstance(record, TransitionRecord), record
+        assert (record.entity_id, record.version) == (eid, 2)
+        assert record.actions_status is (ActionsStatus.FAILED if index % 3 == 0 else ActionsStatus.DONE)
+        assert (await store.aget_transition(eid, 2)).action_outcomes == record.action_outcomes
+    assert await store.apending_action_records() == []

@@ -172,6 +172,18 @@ SELECT h.version AS applied_version, d.version AS duplicate_version, c.machine A
  ORDER BY i.ord
 """
 
+_MARK = (
+    "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
+    f"WHERE entity_id = $1 AND version = $2 RETURNING {_TRANSITION_COLUMNS}"
+)
+# Several marks (distinct transitions) in one statement; a transition that does not exist returns no row.
+_MARK_MANY = (
+    "UPDATE pystator_transitions t SET action_outcomes = i.outcomes::jsonb, actions_status = i.status "
+    "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY "
+    "AS i(entity_id, version, outcomes, status, ord) "
+    "WHERE t.entity_id = i.entity_id AND t.version = i.version "
+    "RETURNING i.ord, " + ", ".join(f"t.{column}" for column in _TRANSITION_COLUMNS.split(", "))
+)
 _LOAD_ONE = f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = $1"
 _LOAD_MANY = f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = ANY($1::text[])"
 
@@ -232,6 +244,7 @@ def _transition(row: Mapping[str, Any]) -> TransitionRecord:
 class _Batchers:
     commits: Coalescer[tuple[TransitionCommit, datetime], CommitResult]
     loads: Coalescer[str, EntityRecord | None]
+    marks: Coalescer[tuple[str, int, str, str], TransitionRecord]
 
 
 class PostgresStateStore(SyncTwins):
@@ -509,6 +522,7 @@ class PostgresStateStore(SyncTwins):
                     batchers = _Batchers(
                         Coalescer(self._commit_one, self._commit_many, max_batch=self._max_batch),
                         Coalescer(self._load_one, self._load_many, max_batch=self._max_batch, ordered=False),
+                        Coalescer(self._mark_one, self._mark_many, max_batch=self._max_batch),
                     )
                     self._loop_batchers[loop] = batchers
         return batchers
@@ -571,19 +585,38 @@ class PostgresStateStore(SyncTwins):
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
     ) -> TransitionRecord:
-        encoded = codec.encode_outcomes(list(outcomes))
-        status = ActionsStatus.from_outcomes(outcomes)
-        row = await self._fetchrow(
-            "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
-            f"WHERE entity_id = $1 AND version = $2 RETURNING {_TRANSITION_COLUMNS}",
+        mark = (
             entity_id,
             version,
-            encoded,
-            status.value,
+            codec.encode_outcomes(list(outcomes)),
+            ActionsStatus.from_outcomes(outcomes).value,
         )
+        if self._max_batch < 2:
+            return await self._mark_one(mark)
+        return await self._batchers().marks.submit((entity_id, version), mark)
+
+    async def _mark_one(self, mark: tuple[str, int, str, str]) -> TransitionRecord:
+        row = await self._fetchrow(_MARK, *mark)
         if row is None:
-            raise transition_not_found(entity_id, version)
+            raise transition_not_found(mark[0], mark[1])
         return _transition(row)
+
+    async def _mark_many(
+        self, marks: Sequence[tuple[str, int, str, str]]
+    ) -> Sequence[TransitionRecord | BaseException]:
+        try:
+            rows = await self._fetch(_MARK_MANY, *(list(column) for column in zip(*marks, strict=True)))
+        except StoreError:  # the statement failed as a whole (nothing written): each alone
+            return await asyncio.gather(*(self._mark_one(mark) for mark in marks), return_exceptions=True)
+        found = {int(row["ord"]): row for row in rows}
+        records: list[TransitionRecord | BaseException] = []
+        for index, (entity_id, version, _, _) in enumerate(marks, start=1):
+            row = found.get(index)
+            try:
+                records.append(transition_not_found(entity_id, version) if row is None else _transition(row))
+            except StoreError as exc:
+                records.append(exc)
+        return records
 
     async def apending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100

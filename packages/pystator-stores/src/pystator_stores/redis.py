@@ -95,6 +95,7 @@ _Op = Generator[_Command, Any, T]
 class _Batchers:
     commits: Coalescer[TransitionCommit, CommitResult]
     loads: Coalescer[str, EntityRecord | None]
+    marks: Coalescer[tuple[str, int, Sequence[ActionOutcome]], TransitionRecord]
 
 
 def _entity(entity_id: str, values: Sequence[Any]) -> EntityRecord | None:
@@ -693,6 +694,11 @@ class RedisStateStore:
                             max_batch=self._max_batch,
                             ordered=False,
                         ),
+                        Coalescer(
+                            lambda mark: self._arun(self._op_mark(*mark)),
+                            lambda marks: self._arun_many([self._op_mark(*mark) for mark in marks]),
+                            max_batch=self._max_batch,
+                        ),
                     )
                     self._loop_batchers[loop] = batchers
         return batchers
@@ -700,7 +706,9 @@ class RedisStateStore:
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
     ) -> TransitionRecord:
-        return await self._arun(self._op_mark(entity_id, version, outcomes))
+        if self._max_batch < 2:
+            return await self._arun(self._op_mark(entity_id, version, outcomes))
+        return await self._batchers().marks.submit((entity_id, version), (entity_id, version, outcomes))
 
     async def apending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
