@@ -14,11 +14,14 @@ side) and ``await aclose()`` (in each loop you used) when done.
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pystator.errors import EntityNotFoundError, StoreError
+from pystator.errors import EntityNotFoundError, StaleVersionError, StoreError
 from pystator.stores import codec
 from pystator.stores.checks import (
     check_entity_id,
@@ -38,6 +41,7 @@ from pystator.stores.records import (
     TransitionRecord,
 )
 from pystator_stores._asyncpg import asyncpg
+from pystator_stores._batching import Coalescer
 from pystator_stores._loops import LoopThread, PerLoop
 from pystator_stores._sync_twins import SyncTwins
 from pystator_stores.migrations.postgres import postgres_upgrade
@@ -45,6 +49,7 @@ from pystator_stores.migrations.registry import select
 
 __all__ = [
     "PostgresStateStore",
+    "commit_many_on_connection",
     "commit_on_connection",
     "entity_from_row",
     "get_transition_on_connection",
@@ -56,6 +61,8 @@ __all__ = [
 T = TypeVar("T")
 
 _DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+_PENDING, _DONE = ActionsStatus.PENDING.value, ActionsStatus.DONE.value
+_SYNCHRONOUS_COMMIT = ("on", "off", "local", "remote_write", "remote_apply")
 
 _ENTITY_COLUMNS = "entity_id, machine, state, version, context, updated_at, metadata"
 _TRANSITION_COLUMNS = (
@@ -103,6 +110,82 @@ SELECT (SELECT version FROM hist) AS applied_version,
        (SELECT machine FROM cur) AS current_machine,
        (SELECT version FROM cur) AS current_version
 """
+
+# The same commit for many entities (distinct ids) in one statement: each input row is compared and
+# set, and written with its history row and idempotency key, independently of the others; one
+# result row per input row, in input order. Entity rows are locked in id order first, so that two
+# such statements running at once over overlapping entities wait for each other instead of
+# deadlocking.
+_COMMIT_MANY = """
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[],
+                         $13::text[], $14::text[])
+        WITH ORDINALITY AS i(entity_id, machine, expected, from_state, to_state, context, metadata, at,
+                             key, trigger, event_id, changes, actions, status, ord)
+),
+locked AS (
+    SELECT entity_id, machine, version FROM pystator_entities
+     WHERE entity_id = ANY($1::text[]) ORDER BY entity_id FOR UPDATE
+),
+dup AS (
+    SELECT i.entity_id, t.version FROM input i JOIN pystator_transitions t
+        ON t.entity_id = i.entity_id AND t.idempotency_key = i.key AND t.idempotency_key IS NOT NULL
+),
+upd AS (
+    UPDATE pystator_entities e
+       SET machine = i.machine, state = i.to_state, version = e.version + 1, context = i.context::jsonb,
+           metadata = i.metadata::jsonb, updated_at = i.at
+      FROM input i JOIN locked l ON l.entity_id = i.entity_id
+     WHERE e.entity_id = i.entity_id AND e.version = i.expected AND i.expected > 0
+       AND e.machine IN ('', i.machine)
+       AND NOT EXISTS (SELECT 1 FROM dup d WHERE d.entity_id = i.entity_id)
+    RETURNING e.entity_id, e.version
+),
+ins AS (
+    INSERT INTO pystator_entities (entity_id, machine, state, version, context, metadata,
+                                   created_at, updated_at)
+    SELECT i.entity_id, i.machine, i.to_state, 1, i.context::jsonb, i.metadata::jsonb, i.at, i.at
+      FROM input i
+     WHERE i.expected = 0 AND NOT EXISTS (SELECT 1 FROM dup d WHERE d.entity_id = i.entity_id)
+    ON CONFLICT (entity_id) DO NOTHING
+    RETURNING entity_id, version
+),
+applied AS (
+    SELECT entity_id, version FROM upd UNION ALL SELECT entity_id, version FROM ins
+),
+hist AS (
+    INSERT INTO pystator_transitions (entity_id, version, machine, from_state, to_state, trigger, occurred_at,
+                                      event_id, idempotency_key, context_changes, actions, actions_status,
+                                      action_outcomes, metadata)
+    SELECT i.entity_id, a.version, i.machine, i.from_state, i.to_state, i.trigger, i.at, i.event_id, i.key,
+           i.changes::jsonb, i.actions::jsonb, i.status, '[]'::jsonb, i.metadata::jsonb
+      FROM applied a JOIN input i ON i.entity_id = a.entity_id
+    RETURNING entity_id, version
+)
+SELECT h.version AS applied_version, d.version AS duplicate_version, c.machine AS current_machine,
+       c.version AS current_version
+  FROM input i
+  LEFT JOIN hist h ON h.entity_id = i.entity_id
+  LEFT JOIN dup d ON d.entity_id = i.entity_id
+  LEFT JOIN pystator_entities c ON c.entity_id = i.entity_id
+ ORDER BY i.ord
+"""
+
+_MARK = (
+    "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
+    f"WHERE entity_id = $1 AND version = $2 RETURNING {_TRANSITION_COLUMNS}"
+)
+# Several marks (distinct transitions) in one statement; a transition that does not exist returns no row.
+_MARK_MANY = (
+    "UPDATE pystator_transitions t SET action_outcomes = i.outcomes::jsonb, actions_status = i.status "
+    "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY "
+    "AS i(entity_id, version, outcomes, status, ord) "
+    "WHERE t.entity_id = i.entity_id AND t.version = i.version "
+    "RETURNING i.ord, " + ", ".join(f"t.{column}" for column in _TRANSITION_COLUMNS.split(", "))
+)
+_LOAD_ONE = f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = $1"
+_LOAD_MANY = f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = ANY($1::text[])"
 
 _WRITE_STATE = """
 WITH cur AS (
@@ -157,12 +240,28 @@ def _transition(row: Mapping[str, Any]) -> TransitionRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Batchers:
+    commits: Coalescer[tuple[TransitionCommit, datetime], CommitResult]
+    loads: Coalescer[str, EntityRecord | None]
+    marks: Coalescer[tuple[str, int, str, str], TransitionRecord]
+
+
 class PostgresStateStore(SyncTwins):
     """Every store protocol (``FullStateStore``) on PostgreSQL.
 
     ``dsn`` is a ``postgresql://`` URL. With ``migrate`` (the default) the ``stores`` schema is created
     or upgraded when the first pool opens; set it to False where ``pystator db upgrade`` runs at deploy.
     ``min_size``/``max_size`` size each pool; other keyword arguments go to ``asyncpg.create_pool``.
+
+    Concurrent operations of one event loop are coalesced: loads issued in the same loop iteration
+    become one ``WHERE entity_id = ANY($1)`` query, commits one statement over arrays, each commit
+    still compare-and-set on its own with its own outcome (``max_batch`` caps a batch; 1 turns
+    coalescing off). ``synchronous_commit="off"`` sets that PostgreSQL setting on the store's
+    connections: a commit then returns before its WAL record reaches the disk, so a crash of the
+    *server* (not of the application) may lose the last fraction of a second of acknowledged
+    commits, never part of one; the default (None) keeps the server's setting, durable unless
+    configured otherwise.
     """
 
     def __init__(
@@ -174,8 +273,21 @@ class PostgresStateStore(SyncTwins):
         clock: Callable[[], datetime] = codec.utc_now,
         migrate: bool = True,
         command_timeout: float | None = 60.0,
+        max_batch: int = 256,
+        synchronous_commit: str | None = None,
         **pool_options: Any,
     ) -> None:
+        if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
+            raise ValueError(f"max_batch: expected an integer >= 1, got {max_batch!r}")
+        if synchronous_commit is not None:
+            if synchronous_commit not in _SYNCHRONOUS_COMMIT:
+                raise ValueError(
+                    f"synchronous_commit: expected one of {', '.join(_SYNCHRONOUS_COMMIT)} or None, "
+                    f"got {synchronous_commit!r}"
+                )
+            settings = dict(pool_options.get("server_settings") or {})
+            settings["synchronous_commit"] = synchronous_commit
+            pool_options["server_settings"] = settings
         self.dsn = dsn
         self._clock = clock
         self._migrate = migrate
@@ -187,6 +299,11 @@ class PostgresStateStore(SyncTwins):
             **pool_options,
         }
         self._pools: PerLoop[asyncpg.Pool] = PerLoop(self._open_pool)
+        self._max_batch = max_batch
+        self._loop_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batchers] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._batchers_lock = threading.Lock()
         self._loop_thread = LoopThread("pystator-postgres")
         self._closed = False
 
@@ -394,14 +511,51 @@ class PostgresStateStore(SyncTwins):
 
     # ------------------------------------------------------------------ transactional
 
+    def _batchers(self) -> _Batchers:
+        """The running loop's coalescers (see ``_batching.py``)."""
+        loop = asyncio.get_running_loop()
+        batchers = self._loop_batchers.get(loop)
+        if batchers is None:
+            with self._batchers_lock:
+                batchers = self._loop_batchers.get(loop)
+                if batchers is None:
+                    batchers = _Batchers(
+                        Coalescer(self._commit_one, self._commit_many, max_batch=self._max_batch),
+                        Coalescer(self._load_one, self._load_many, max_batch=self._max_batch, ordered=False),
+                        Coalescer(self._mark_one, self._mark_many, max_batch=self._max_batch),
+                    )
+                    self._loop_batchers[loop] = batchers
+        return batchers
+
     async def aload_entity(self, entity_id: str) -> EntityRecord | None:
-        row = await self._fetchrow(
-            f"SELECT {_ENTITY_COLUMNS} FROM pystator_entities WHERE entity_id = $1", entity_id
-        )
+        if self._max_batch < 2:
+            return await self._load_one(entity_id)
+        return await self._batchers().loads.submit(entity_id, entity_id)
+
+    async def _load_one(self, entity_id: str) -> EntityRecord | None:
+        row = await self._fetchrow(_LOAD_ONE, entity_id)
         return None if row is None else _entity(row)
+
+    async def _load_many(self, entity_ids: Sequence[str]) -> list[EntityRecord | Exception | None]:
+        rows = await self._fetch(_LOAD_MANY, list(set(entity_ids)))
+        found = {row["entity_id"]: row for row in rows}
+        records: list[EntityRecord | Exception | None] = []
+        for entity_id in entity_ids:
+            row = found.get(entity_id)
+            try:
+                records.append(None if row is None else _entity(row))
+            except StoreError as exc:  # a corrupted row fails its own readers only
+                records.append(exc)
+        return records
 
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
         now = commit.timestamp or self._clock()
+        if self._max_batch < 2:
+            return await self._commit_one((commit, now))
+        return await self._batchers().commits.submit(commit.entity_id, (commit, now))
+
+    async def _commit_one(self, item: tuple[TransitionCommit, datetime]) -> CommitResult:
+        commit, now = item
         pool = await self._pool()
         for attempt in (1, 2):
             try:
@@ -415,22 +569,54 @@ class PostgresStateStore(SyncTwins):
                 raise self._store_error(exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _commit_many(
+        self, items: Sequence[tuple[TransitionCommit, datetime]]
+    ) -> Sequence[CommitResult | BaseException]:
+        pool = await self._pool()
+        try:
+            async with pool.acquire() as conn:
+                return await commit_many_on_connection(conn, items)
+        except _DRIVER_ERRORS:
+            # The statement failed as a whole and wrote nothing (a concurrent commit of the same
+            # idempotency key, a deadlock with another writer, ...): commit each alone, so that
+            # each gets its own outcome.
+            return await asyncio.gather(*(self._commit_one(item) for item in items), return_exceptions=True)
+
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
     ) -> TransitionRecord:
-        encoded = codec.encode_outcomes(list(outcomes))
-        status = ActionsStatus.from_outcomes(outcomes)
-        row = await self._fetchrow(
-            "UPDATE pystator_transitions SET action_outcomes = $3::jsonb, actions_status = $4 "
-            f"WHERE entity_id = $1 AND version = $2 RETURNING {_TRANSITION_COLUMNS}",
+        mark = (
             entity_id,
             version,
-            encoded,
-            status.value,
+            codec.encode_outcomes(list(outcomes)),
+            ActionsStatus.from_outcomes(outcomes).value,
         )
+        if self._max_batch < 2:
+            return await self._mark_one(mark)
+        return await self._batchers().marks.submit((entity_id, version), mark)
+
+    async def _mark_one(self, mark: tuple[str, int, str, str]) -> TransitionRecord:
+        row = await self._fetchrow(_MARK, *mark)
         if row is None:
-            raise transition_not_found(entity_id, version)
+            raise transition_not_found(mark[0], mark[1])
         return _transition(row)
+
+    async def _mark_many(
+        self, marks: Sequence[tuple[str, int, str, str]]
+    ) -> Sequence[TransitionRecord | BaseException]:
+        try:
+            rows = await self._fetch(_MARK_MANY, *(list(column) for column in zip(*marks, strict=True)))
+        except StoreError:  # the statement failed as a whole (nothing written): each alone
+            return await asyncio.gather(*(self._mark_one(mark) for mark in marks), return_exceptions=True)
+        found = {int(row["ord"]): row for row in rows}
+        records: list[TransitionRecord | BaseException] = []
+        for index, (entity_id, version, _, _) in enumerate(marks, start=1):
+            row = found.get(index)
+            try:
+                records.append(transition_not_found(entity_id, version) if row is None else _transition(row))
+            except StoreError as exc:
+                records.append(exc)
+        return records
 
     async def apending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
@@ -546,17 +732,48 @@ async def mark_actions_on_connection(
 async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: datetime) -> CommitResult:
     """``acommit_transition`` on ``conn``: the one-statement compare-and-set, state, history row and
     idempotency key, written as part of whatever transaction ``conn`` is in."""
+    args = _commit_args(commit, now)
+    row = await conn.fetchrow(_COMMIT, *args)
+    return await _commit_outcome(conn, commit, now, row)
+
+
+async def commit_many_on_connection(
+    conn: Any, commits: Sequence[tuple[TransitionCommit, datetime]]
+) -> list[CommitResult | Exception]:
+    """Several commits of distinct entities in one statement (see ``_COMMIT_MANY``): each its own
+    compare-and-set and outcome, the result or the error ``commit_on_connection`` would raise.
+
+    Written as part of whatever transaction ``conn`` is in; a driver error fails the statement as a
+    whole (nothing written) and is raised.
+    """
+    columns: list[list[Any]] = [[] for _ in range(14)]
+    for commit, now in commits:
+        for column, value in zip(columns, _commit_args(commit, now), strict=True):
+            column.append(value)
+    rows = await conn.fetch(_COMMIT_MANY, *columns)
+    outcomes: list[CommitResult | Exception] = []
+    for (commit, now), row in zip(commits, rows, strict=True):
+        try:
+            outcomes.append(await _commit_outcome(conn, commit, now, row))
+        except (StaleVersionError, StoreError) as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _commit_args(commit: TransitionCommit, now: datetime) -> tuple[Any, ...]:
+    """The 14 parameters of ``_COMMIT`` (and the 14 columns of ``_COMMIT_MANY``) for one commit."""
     context = codec.encode_json(codec.plain(commit.context), field="context")
-    metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata")
-    changes = codec.encode_json(codec.plain(commit.context_changes), field="context_changes")
-    actions = codec.encode_actions(commit.actions)
-    status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
-    expected = commit.expected_version or 0
-    row = await conn.fetchrow(
-        _COMMIT,
+    metadata = codec.encode_json(codec.plain(commit.metadata), field="metadata") if commit.metadata else "{}"
+    changes = commit.context_changes
+    changes_text = codec.encode_json(codec.plain(changes), field="context_changes") if changes else "{}"
+    if commit.actions:
+        actions, status = codec.encode_actions(commit.actions), _PENDING
+    else:
+        actions, status = "[]", _DONE
+    return (
         commit.entity_id,
         commit.machine,
-        expected,
+        commit.expected_version or 0,
         commit.from_state,
         commit.to_state,
         context,
@@ -565,25 +782,29 @@ async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: date
         commit.idempotency_key,
         commit.trigger,
         commit.event_id,
-        changes,
+        changes_text,
         actions,
-        status.value,
+        status,
     )
-    if row["applied_version"] is not None:
-        version = int(row["applied_version"])
-        return codec.committed_records(commit, version=version, timestamp=now, actions_status=status)
-    if row["duplicate_version"] is not None:
-        first = await get_transition_on_connection(conn, commit.entity_id, int(row["duplicate_version"]))
-        current = await load_entity_on_connection(conn, commit.entity_id)
-        if first is None or current is None:
+
+
+async def _commit_outcome(conn: Any, commit: TransitionCommit, now: datetime, row: Any) -> CommitResult:
+    applied, duplicate, current_machine, current = row
+    if applied is not None:
+        status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+        return codec.committed_records(commit, version=int(applied), timestamp=now, actions_status=status)
+    if duplicate is not None:
+        first = await get_transition_on_connection(conn, commit.entity_id, int(duplicate))
+        record = await load_entity_on_connection(conn, commit.entity_id)
+        if first is None or record is None:
             raise StoreError(
                 f"entity {commit.entity_id!r}: the first commit of this idempotency key vanished",
-                context={"entity_id": commit.entity_id, "version": row["duplicate_version"]},
+                context={"entity_id": commit.entity_id, "version": duplicate},
             )
-        return CommitResult(current, first, duplicate=True)
-    current_machine, current = row["current_machine"], row["current_version"]
+        return CommitResult(record, first, duplicate=True)
     if current_machine is not None and current_machine not in ("", commit.machine):
         raise machine_conflict(commit.entity_id, str(current_machine), commit.machine)
+    expected = commit.expected_version or 0
     actual = 0 if current is None and expected > 0 else current
     raise stale_version(commit.entity_id, expected, None if actual in (None, expected) else int(actual))
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import weakref
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pystator.errors import EntityNotFoundError, StoreError
 from pystator.stores import codec
@@ -40,6 +42,7 @@ from pystator.stores.records import (
     TransitionRecord,
 )
 from pystator_stores import _redis_scripts as scripts
+from pystator_stores._batching import Coalescer
 from pystator_stores._loops import PerLoop
 
 try:
@@ -86,6 +89,13 @@ class _Pipeline:
 
 _Command = _Call | _Script | _Pipeline
 _Op = Generator[_Command, Any, T]
+
+
+@dataclass(frozen=True, slots=True)
+class _Batchers:
+    commits: Coalescer[TransitionCommit, CommitResult]
+    loads: Coalescer[str, EntityRecord | None]
+    marks: Coalescer[tuple[str, int, Sequence[ActionOutcome]], TransitionRecord]
 
 
 def _entity(entity_id: str, values: Sequence[Any]) -> EntityRecord | None:
@@ -150,6 +160,55 @@ def _history_entry(
     return f'{scalars[:-1]},"context_changes":{changes},"actions":{actions},"metadata":{metadata}}}'
 
 
+class _Stepper(Generic[T]):
+    """Several sans-I/O operations advanced together, each to its next command or its outcome."""
+
+    def __init__(self, ops: list[_Op[T]]) -> None:
+        self.ops = ops
+        self.outcomes: list[T | Exception] = [StoreError("not run")] * len(ops)
+        self.steps: list[tuple[int, _Command]] = []
+        for index in range(len(ops)):
+            self.advance(index, None)
+
+    def advance(self, index: int, reply: Any) -> None:
+        try:
+            command = self.ops[index].send(reply)
+        except StopIteration as done:
+            self.outcomes[index] = done.value
+        except Exception as exc:
+            self.outcomes[index] = exc
+        else:
+            self.steps.append((index, command))
+
+    def fail(self, index: int, error: Exception) -> None:
+        self.ops[index].close()
+        self.outcomes[index] = error
+
+    def fail_all(self, error: Exception) -> None:
+        for index, _ in self.steps:
+            self.fail(index, error)
+        self.steps = []
+
+
+def _queue(pipe: Any, scripts: Mapping[str, Any], command: _Command) -> int:
+    """Add ``command`` to ``pipe``; how many replies it will take."""
+    calls = command.calls if isinstance(command, _Pipeline) else (command,)
+    for call in calls:
+        if isinstance(call, _Script):
+            pipe.execute_command("EVALSHA", scripts[call.name].sha, 0, *call.args)
+        else:
+            pipe.execute_command(call.command, *call.args)
+    return len(calls)
+
+
+def _first_error(reply: Any) -> redis.exceptions.RedisError | None:
+    if isinstance(reply, redis.exceptions.RedisError):
+        return reply
+    if isinstance(reply, list):
+        return next((item for item in reply if isinstance(item, redis.exceptions.RedisError)), None)
+    return None
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     scheme, sep, rest = url.partition("://")
@@ -168,6 +227,10 @@ class RedisStateStore:
 
     ``url`` is a ``redis://`` (or ``rediss://``, ``unix://``) URL; ``prefix`` starts every key, so that
     several applications (or tests) can share one server; other keyword arguments go to the clients.
+
+    Concurrent loads and commits of one event loop are coalesced: those issued in the same loop
+    iteration leave in one pipeline, each commit still its own atomic script with its own outcome
+    (``max_batch`` caps a pipeline; 1 turns coalescing off).
     """
 
     def __init__(
@@ -176,6 +239,7 @@ class RedisStateStore:
         *,
         prefix: str = "pystator:",
         clock: Callable[[], datetime] = codec.utc_now,
+        max_batch: int = 256,
         **client_options: Any,
     ) -> None:
         self.url = url
@@ -185,6 +249,13 @@ class RedisStateStore:
         self._client = redis.Redis.from_url(url, decode_responses=True, **client_options)
         self._scripts = {name: self._client.register_script(src) for name, src in _SCRIPTS.items()}
         self._async_clients: PerLoop[tuple[redis.asyncio.Redis, dict[str, Any]]] = PerLoop(self._open_async)
+        if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
+            raise ValueError(f"max_batch: expected an integer >= 1, got {max_batch!r}")
+        self._max_batch = max_batch
+        self._loop_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batchers] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._batchers_lock = threading.Lock()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -228,6 +299,39 @@ class RedisStateStore:
         for call in command.calls:
             pipe.execute_command(call.command, *call.args)  # type: ignore[no-untyped-call]
         return pipe.execute()
+
+    async def _arun_many(self, ops: list[_Op[T]]) -> list[T | Exception]:
+        """Drive several operations at once: the commands they need at each step go in one pipeline.
+
+        Each operation gets its own outcome: its result, or the exception it would raise alone.
+        """
+        for op in ops:
+            self._check_open(op)
+        client, client_scripts = await self._async_clients.get()
+        run = _Stepper(ops)
+        while run.steps:
+            pipe = client.pipeline(transaction=False)
+            sizes = [_queue(pipe, client_scripts, command) for _, command in run.steps]
+            try:
+                replies = await pipe.execute(raise_on_error=False)
+            except redis.exceptions.RedisError as exc:
+                run.fail_all(self._store_error(exc))
+                break
+            current, run.steps, offset = run.steps, [], 0
+            for (index, command), size in zip(current, sizes, strict=True):
+                reply = replies[offset : offset + size] if isinstance(command, _Pipeline) else replies[offset]
+                offset += size
+                if isinstance(reply, redis.exceptions.NoScriptError) and isinstance(command, _Script):
+                    try:  # the server lost its scripts (restart, SCRIPT FLUSH): the script object reloads it
+                        reply = await client_scripts[command.name](keys=[], args=command.args)
+                    except redis.exceptions.RedisError as exc:
+                        reply = exc
+                failed = _first_error(reply)
+                if failed is not None:
+                    run.fail(index, self._store_error(failed))
+                else:
+                    run.advance(index, reply)
+        return run.outcomes
 
     async def _arun(self, op: _Op[T]) -> T:
         self._check_open(op)
@@ -561,15 +665,50 @@ class RedisStateStore:
         return await self._arun(self._op_get_transition(entity_id, version))
 
     async def aload_entity(self, entity_id: str) -> EntityRecord | None:
-        return await self._arun(self._op_load(entity_id))
+        if self._max_batch < 2:
+            return await self._arun(self._op_load(entity_id))
+        return await self._batchers().loads.submit(entity_id, entity_id)
 
     async def acommit_transition(self, commit: TransitionCommit) -> CommitResult:
-        return await self._arun(self._op_commit(commit))
+        if self._max_batch < 2:
+            return await self._arun(self._op_commit(commit))
+        return await self._batchers().commits.submit(commit.entity_id, commit)
+
+    def _batchers(self) -> _Batchers:
+        """The running loop's coalescers (see ``_batching.py``)."""
+        loop = asyncio.get_running_loop()
+        batchers = self._loop_batchers.get(loop)
+        if batchers is None:
+            with self._batchers_lock:
+                batchers = self._loop_batchers.get(loop)
+                if batchers is None:
+                    batchers = _Batchers(
+                        Coalescer(
+                            lambda commit: self._arun(self._op_commit(commit)),
+                            lambda commits: self._arun_many([self._op_commit(c) for c in commits]),
+                            max_batch=self._max_batch,
+                        ),
+                        Coalescer(
+                            lambda entity_id: self._arun(self._op_load(entity_id)),
+                            lambda ids: self._arun_many([self._op_load(eid) for eid in ids]),
+                            max_batch=self._max_batch,
+                            ordered=False,
+                        ),
+                        Coalescer(
+                            lambda mark: self._arun(self._op_mark(*mark)),
+                            lambda marks: self._arun_many([self._op_mark(*mark) for mark in marks]),
+                            max_batch=self._max_batch,
+                        ),
+                    )
+                    self._loop_batchers[loop] = batchers
+        return batchers
 
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
     ) -> TransitionRecord:
-        return await self._arun(self._op_mark(entity_id, version, outcomes))
+        if self._max_batch < 2:
+            return await self._arun(self._op_mark(entity_id, version, outcomes))
+        return await self._batchers().marks.submit((entity_id, version), (entity_id, version, outcomes))
 
     async def apending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100

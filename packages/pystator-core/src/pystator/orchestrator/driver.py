@@ -14,11 +14,14 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pystator.stores._fastinit import fast_frozen_init
+
 __all__ = ["Call", "Steps", "drive_async", "drive_sync"]
 
 T = TypeVar("T")
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Call:
     """One piece of I/O: ``sync(*args)`` on the sync path, ``await asynchronous(*args)`` on the other."""

@@ -187,7 +187,6 @@ class Orchestrator:
         cached = self._recent_outcome(request)
         if cached is not None:
             return cached
-        access = self._access
         attempt, fresh_only = 1, self._cache is None
         while True:
             loaded, cached_read = yield from self._load(request.entity_id, fresh_only)
@@ -225,16 +224,31 @@ class Orchestrator:
                 self._forget(request.entity_id)
                 assert committed.record is not None
                 return steps.duplicate_result(committed.record, request)
-            if self._cache is not None and committed.entity is not None:
-                self._cache.put(committed.entity)
+            return (yield from self._after_commit_steps(request, result, committed, run, new_ctx=new_ctx))
+
+    def _after_commit_steps(
+        self,
+        request: Request,
+        result: TransitionResult,
+        committed: Committed,
+        run: ActionRun,
+        *,
+        new_ctx: dict[str, Any],
+    ) -> Steps[TransitionResult]:
+        """Timers, actions and their outcomes after an applied commit (each step only when needed)."""
+        specs = steps.planned_specs(result)
+        if self._cache is not None and committed.entity is not None:
+            self._cache.put(committed.entity)
+        if self._timers is not None:
             yield Call(self._after_commit_sync, self._after_commit, (request, result, committed))
+        if specs:
             keys = self._action_keys(request, committed, specs)
             yield Call(run_actions, arun_actions, (self.executor, specs, keys, new_ctx, run))
-            if specs and access.transactional:
+            if self._access.transactional:
                 yield from self._record_outcomes(request, committed, run)
-            return self._remember(
-                request, steps.decorate_success(result, request, committed.version, run, new_ctx)
-            )
+        return self._remember(
+            request, steps.decorate_success(result, request, committed.version, run, new_ctx)
+        )
 
     def _commit(
         self, request: Request, commit: TransitionCommit, attempt: int, state: str, ctx: dict[str, Any]

@@ -7,7 +7,7 @@ the commit to write, and the results handed back to the caller.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pystator.errors import EntityNotFoundError
@@ -22,6 +22,7 @@ from pystator.stores.records import PlannedAction, TransitionCommit, TransitionR
 
 if TYPE_CHECKING:
     from pystator.machine import StateMachine
+from pystator.stores._fastinit import fast_frozen_init
 
 __all__ = [
     "FALLBACK_REASONS",
@@ -43,6 +44,7 @@ FALLBACK_REASONS = frozenset({"invalid_transition", "undefined_trigger"})
 HISTORY_KEY = "_history"
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Request:
     """One event to process: for whom, what, with which context and idempotency key."""
@@ -207,13 +209,32 @@ def build_commit(
     )
 
 
+def _fields_setter() -> Any:
+    """``with_metadata(result, metadata)``: ``dataclasses.replace(result, metadata=metadata)`` without
+    its per-call field lookups (it is on every event's path); generated from the class's fields."""
+    names = [f.name for f in fields(TransitionResult) if f.init]
+    args = ", ".join("metadata" if name == "metadata" else f"result.{name}" for name in names)
+    namespace: dict[str, Any] = {"TransitionResult": TransitionResult, "replace": replace}
+    source = (
+        "def with_metadata(result, metadata):\n"
+        "    if type(result) is not TransitionResult:\n"
+        "        return replace(result, metadata=metadata)\n"
+        f"    return TransitionResult({args})\n"
+    )
+    exec(source, namespace)  # generated from the dataclass's own field names only
+    return namespace["with_metadata"]
+
+
+_with_metadata: Any = _fields_setter()
+
+
 def decorate_success(
     result: TransitionResult, request: Request, version: int, run: ActionRun, context: Mapping[str, Any]
 ) -> TransitionResult:
     action_results = run.results()
-    return replace(
+    return _with_metadata(  # type: ignore[no-any-return]
         result,
-        metadata={
+        {
             **result.metadata,
             "entity_id": request.entity_id,
             "version": version,
@@ -226,9 +247,8 @@ def decorate_success(
 
 
 def decorate_failure(result: TransitionResult, request: Request, loaded: Loaded) -> TransitionResult:
-    return replace(
-        result,
-        metadata={**result.metadata, "entity_id": request.entity_id, "version": loaded.version},
+    return _with_metadata(  # type: ignore[no-any-return]
+        result, {**result.metadata, "entity_id": request.entity_id, "version": loaded.version}
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pystator.stores._fastinit import fast_frozen_init
 from pystator.stores.protocols import (
     AsyncAuditStore,
     AsyncContextStore,
@@ -46,6 +47,7 @@ __all__ = [
 KEY_LOOKBACK = 100
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """An entity as read: ``state`` None (and version 0) when the store does not know it."""
@@ -64,6 +66,7 @@ class Loaded:
         )
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Committed:
     """What a write came to: the new version, or the first commit's record for a repeated key."""

@@ -384,7 +384,7 @@ def committed_records(
     The mappings are the caller's own objects, not copies: what a later load returns is a decoded
     copy of the stored JSON.
     """
-    moment = as_utc(timestamp)
+    moment = timestamp if timestamp.tzinfo is UTC else timestamp.astimezone(UTC)
     entity = EntityRecord(
         commit.entity_id, commit.machine, commit.to_state, version, commit.context, moment, commit.metadata
     )
