@@ -45,6 +45,7 @@ from pystator_stores.migrations.registry import select
 
 __all__ = [
     "PostgresStateStore",
+    "commit_many_on_connection",
     "commit_on_connection",
     "entity_from_row",
     "get_transition_on_connection",
@@ -586,6 +587,56 @@ async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: date
         raise machine_conflict(commit.entity_id, str(current_machine), commit.machine)
     actual = 0 if current is None and expected > 0 else current
     raise stale_version(commit.entity_id, expected, None if actual in (None, expected) else int(actual))
+
+
+# ``_COMMIT`` with the actions' outcomes known before the row is written (effects ran before the
+# commit), so that the history row is written once, not written and then updated.
+_COMMIT_RECORDED = _COMMIT.replace("'[]'::jsonb", "$15::jsonb")
+
+
+async def commit_many_on_connection(
+    conn: Any,
+    commits: Sequence[tuple[TransitionCommit, Sequence[ActionOutcome] | None]],
+    *,
+    now: datetime,
+) -> list[int | None]:
+    """Several ``commit_on_connection`` in one round trip (pipelined), each with its actions'
+    outcomes when already known (None: recorded later, as after ``commit_on_connection``).
+
+    Returns each commit's applied version, None where it wrote nothing (a repeated idempotency key, a
+    version or machine conflict): the caller, which expected every one to apply, must then roll back.
+    """
+    args = []
+    for commit, outcomes in commits:
+        if outcomes is None:
+            status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+            recorded = "[]"
+        else:
+            status = ActionsStatus.from_outcomes(outcomes)
+            recorded = codec.encode_outcomes(list(outcomes))
+        args.append(
+            (
+                commit.entity_id,
+                commit.machine,
+                commit.expected_version or 0,
+                commit.from_state,
+                commit.to_state,
+                codec.encode_json(codec.plain(commit.context), field="context"),
+                codec.encode_json(codec.plain(commit.metadata), field="metadata"),
+                commit.timestamp or now,
+                commit.idempotency_key,
+                commit.trigger,
+                commit.event_id,
+                codec.encode_json(codec.plain(commit.context_changes), field="context_changes"),
+                codec.encode_actions(commit.actions),
+                status.value,
+                recorded,
+            )
+        )
+    if not args:
+        return []
+    rows = await conn.fetchmany(_COMMIT_RECORDED, args)
+    return [None if row["applied_version"] is None else int(row["applied_version"]) for row in rows]
 
 
 async def _keep_session(conn: Any) -> None:
