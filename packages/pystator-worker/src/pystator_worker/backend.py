@@ -254,6 +254,11 @@ class Backend(abc.ABC):
     async def has_unfinished(self) -> bool:
         """Whether any event is still pending (delayed ones included) or processing."""
 
+    async def warm_up(self, consumers: int) -> None:
+        """Get ready for ``consumers`` concurrent claims (connections, prepared statements), so that
+        the first events do not wait for it."""
+        return None  # nothing to prepare by default (SQLite)
+
     def wake(self) -> None:
         """Wake every consumer waiting in ``wait_for_work`` (shutting down, or much new work)."""
         waiters, self._waiters = self._waiters, collections.deque()

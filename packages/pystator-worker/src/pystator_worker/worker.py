@@ -96,7 +96,7 @@ class Worker:
         retention: timedelta | None = None,
         orchestrator_options: Mapping[str, Any] | None = None,
         worker_id: str | None = None,
-        batch_size: int = 8,
+        batch_size: int = 64,
     ) -> None:
         from pystator_contracts.settings import Settings
 
@@ -183,6 +183,10 @@ class Worker:
         backend = await self.queue.backend()
         self._backend = backend
         await backend.register_node(self.worker_id, socket.gethostname(), os.getpid(), self.concurrency)
+        try:
+            await backend.warm_up(self.concurrency)
+        except Exception:  # only an optimisation: the consumers open what they need anyway
+            logger.exception("warming up the worker's connections failed")
         keepers = [
             asyncio.create_task(self._heartbeat(backend), name="pystator-worker-heartbeat"),
             asyncio.create_task(self._reclaimer(backend), name="pystator-worker-reclaim"),
