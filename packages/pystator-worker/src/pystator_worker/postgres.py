@@ -71,14 +71,18 @@ WITH ins AS (
 SELECT event_id, CASE WHEN $8 THEN (SELECT pg_notify('{NOTIFY_CHANNEL}', '')) END AS notified FROM ins
 """
 
-# The claim walks the pending rows in ``seq`` order and stops after ``$1`` entity heads: the plan
-# must be that ordered index scan, whatever the table's statistics say (a queue table's are usually
-# stale: its pending set swings from empty to many thousands between ANALYZE runs, and on a server
-# without autovacuum it is never analyzed at all, so the planner may expect a dozen rows and
-# choose to fetch and sort every pending row, which costs 50x more on a long queue). The claim's
-# transaction therefore runs with ``enable_sort`` off (``_BEGIN``): with no sort allowed, the
-# ordered scan is the only plan. The entity rows are locked one by one through their primary key.
-_BEGIN = "BEGIN; SET LOCAL enable_sort = off"
+# Every statement of a worker transaction reaches a few rows through an index: the claim walks the
+# pending rows in ``seq`` order and stops after ``$1`` entity heads, the rest are key lookups. Their
+# plans must not depend on the tables' statistics: a queue table's are usually wrong (its pending set
+# swings from empty to many thousands between ANALYZE runs, and without autovacuum it is never
+# analyzed), and a plan made while the table was nearly empty (a sequential scan, a hash join, a sort
+# of every pending row) stays cached on the connection while the table grows, 50x slower than the
+# index walk on a long queue. The transaction therefore begins by ruling such plans out (``_BEGIN``):
+# the index paths are the only ones left.
+_BEGIN = (
+    "BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+)
 
 _CLAIM = """
 WITH ev AS (
