@@ -1,10 +1,11 @@
 """The PostgreSQL backend (asyncpg): ``FOR UPDATE SKIP LOCKED`` claims, LISTEN/NOTIFY wake-ups.
 
-A claim is one transaction: the claim query locks the oldest ready event whose entity has no older
-pending event (``NOT EXISTS``, backed by the partial index on pending ``(entity_id, seq)``), skipping
-events other workers hold. The entity row is then locked ``FOR UPDATE``, the state store's own commit
-statement runs on the same connection, the event row is updated, and the transaction commits. Every
-timestamp comes from the server's clock (``now()``).
+A claim is one transaction: the claim query locks up to ``limit`` of the oldest ready events whose
+entity has no older pending event (``NOT EXISTS``, backed by the partial index on pending
+``(entity_id, seq)``), skipping events other workers hold, and their entities' rows. The state
+store's own commit statements run on the same connection (queued and pipelined, see
+``_Transaction``), the event rows are updated, and the transaction commits. Every timestamp comes
+from the server's clock (``now()``).
 """
 
 from __future__ import annotations
