@@ -126,3 +126,45 @@ async def test_a_queued_write_that_does_not_apply_rolls_its_batch_back_and_is_re
         assert entity is not None and entity.context.get("n") == 2
     finally:
         await store.aclose()
+
+
+async def test_a_batch_whose_write_the_server_refuses_is_redone_one_event_at_a_time(
+    queue: EventQueue,
+) -> None:
+    """The server refuses one queued transition (here a CHECK constraint on the history): the batch
+    rolls back, and its entities' events are then written one at a time, so that the refused one is
+    retried and dead-lettered on its own while the other applies."""
+    backend = await queue.backend()
+    if backend.dialect != "postgresql":
+        return
+    await queue.asubmit_event("warm", "tick", machine="counter")  # creates the tables
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"machine_name": "counter"},
+            "states": [{"name": "idle", "type": "initial"}, {"name": "busy"}],
+            "transitions": [
+                {"trigger": "tick", "source": ["idle", "busy"], "dest": "busy"},
+                {"trigger": "boom", "source": ["idle", "busy"], "dest": "busy"},
+            ],
+        }
+    )
+    worker = Worker(
+        machine, queue=queue, poll_interval=0.02, max_attempts=2, backoff_base=0.01, backoff_max=0.02
+    )
+    await worker.run(drain=True)
+    async with backend.pool.acquire() as conn:  # type: ignore[attr-defined]
+        await conn.execute(
+            "ALTER TABLE pystator_transitions ADD CONSTRAINT no_boom CHECK (trigger <> 'boom')"
+        )
+    fine = await queue.asubmit_event("a", "tick", machine="counter")
+    refused = await queue.asubmit_event("b", "boom", machine="counter")
+    stats = await Worker(
+        machine, queue=queue, poll_interval=0.02, max_attempts=2, backoff_base=0.01, backoff_max=0.02
+    ).run(drain=True)
+    assert stats.applied == 1 and stats.dead == 1
+    done = await queue.aget_event(fine)
+    assert done is not None and done.status is EventStatus.DONE and done.attempts == 1
+    dead = await queue.aget_event(refused)
+    assert dead is not None and (dead.status, dead.attempts) == (EventStatus.DEAD, 2)
+    assert "no_boom" in (dead.last_error or "")
+    assert await queue.adead_letter(refused) is not None

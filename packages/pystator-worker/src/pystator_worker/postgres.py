@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -182,7 +182,7 @@ class _Queued:
     claim: _PostgresClaim
     commit: TransitionCommit
     version: int
-    outcomes: Sequence[ActionOutcome] | None = None
+    encoded: list[Any]
     written: bool = False
 
 
@@ -221,14 +221,18 @@ class _Transaction:
         if not self.queued:
             return
         queued, self.queued = self.queued, []
-        versions = await store_sql.commit_many_on_connection(
-            self.conn, [(q.commit, q.outcomes) for q in queued], now=self.now
-        )
         for q in queued:
             q.written = True
+        try:
+            versions = await store_sql.commit_many_on_connection(self.conn, [q.encoded for q in queued])
+        except BaseException:
+            # Which event the server refused is unknown: write these entities one at a time from
+            # now on, where an error is charged to its own event (retried, then dead-lettered).
+            self.backend.be_careful(q.commit.entity_id for q in queued)
+            raise
         wrong = [q.commit.entity_id for q, got in zip(queued, versions, strict=True) if got != q.version]
         if wrong:
-            self.backend.careful.update(wrong)
+            self.backend.be_careful(wrong)
             logger.warning("a queued transition of %s did not apply; its batch is rolled back", wrong)
             await self.rollback()
             raise BatchAborted(f"queued transitions of {wrong} did not apply; nothing was written")
@@ -362,7 +366,8 @@ class _PostgresClaim(Claim):
         if self._predictable(commit, defer):
             version = (commit.expected_version or 0) + 1
             status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
-            self._queued = _Queued(self, commit, version)
+            encoded = store_sql.encode_commit(commit, now=txn.now)
+            self._queued = _Queued(self, commit, version, encoded)
             txn.queued.append(self._queued)
             txn.done_rows.append((self.event.seq, EventOutcome.APPLIED.value, version))
             txn.touched.append(self)
@@ -457,7 +462,7 @@ class _PostgresClaim(Claim):
             and not queued.written
             and (queued.commit.entity_id, queued.version) == (entity_id, version)
         ):  # not written yet: the history row is written with them
-            queued.outcomes = list(outcomes)
+            store_sql.record_outcomes(queued.encoded, outcomes)
             return
         if self._txn.open:  # effects only, commit deferred: record them in the same transaction
             await self._txn.prepare_write()
@@ -522,9 +527,14 @@ class PostgresBackend(Backend):
         self._pool_size = pool_size
         self._pool: Any = None
         self._listener: Any = None
-        # Entities whose queued transition once did not apply: written one at a time until one does.
+        # Entities whose queued write once failed: written one at a time until one of theirs applies.
         self.careful: set[str] = set()
         super().__init__()
+
+    def be_careful(self, entity_ids: Iterable[str]) -> None:
+        if len(self.careful) > 10_000:  # bounded: forgetting one only costs a batch rolled back again
+            self.careful.clear()
+        self.careful.update(entity_ids)
 
     @property
     def pool(self) -> Any:
