@@ -182,11 +182,11 @@ class Worker:
                 loop.add_signal_handler(sig, self.stop)
         backend = await self.queue.backend()
         self._backend = backend
-        await backend.register_node(self.worker_id, socket.gethostname(), os.getpid(), self.concurrency)
         try:
             await backend.warm_up(self.concurrency)
         except Exception:  # only an optimisation: the consumers open what they need anyway
             logger.exception("warming up the worker's connections failed")
+        await backend.register_node(self.worker_id, socket.gethostname(), os.getpid(), self.concurrency)
         keepers = [
             asyncio.create_task(self._heartbeat(backend), name="pystator-worker-heartbeat"),
             asyncio.create_task(self._reclaimer(backend), name="pystator-worker-reclaim"),
