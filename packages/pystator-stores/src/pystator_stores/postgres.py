@@ -594,6 +594,8 @@ async def commit_on_connection(conn: Any, commit: TransitionCommit, *, now: date
 # ``_COMMIT`` with the actions' outcomes known before the row is written (effects ran before the
 # commit), so that the history row is written once, not written and then updated.
 _COMMIT_RECORDED = _COMMIT.replace("'[]'::jsonb", "$15::jsonb")
+if "$15" not in _COMMIT_RECORDED:  # whoever edits _COMMIT learns it at import, not in production
+    raise RuntimeError("_COMMIT no longer inserts '[]'::jsonb action outcomes: update _COMMIT_RECORDED")
 
 
 def encode_commit(commit: TransitionCommit, *, now: datetime) -> list[Any]:
