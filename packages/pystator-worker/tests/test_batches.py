@@ -85,3 +85,86 @@ async def test_a_transient_error_in_a_batch_retries_only_that_event(queue: Event
     other = await queue.aget_event(fine)
     assert other is not None and other.status is EventStatus.DONE
     await asyncio.sleep(0)
+
+
+async def test_a_queued_write_that_does_not_apply_rolls_its_batch_back_and_is_redone_alone(
+    queue: EventQueue,
+) -> None:
+    """A new entity's transition is queued (no row to lock); should someone outside the queue create
+    the entity before the batch's write, the write does not apply: nothing of the batch is kept, and
+    the events apply again, this one on top of what the other writer committed."""
+    backend = await queue.backend()
+    if backend.dialect != "postgresql":
+        return
+    from pystator.orchestrator import Orchestrator
+    from pystator_stores.postgres import PostgresStateStore
+
+    from .conftest import counter_machine
+
+    racing = await queue.asubmit_event("x", "tick", machine="counter")
+    other = await queue.asubmit_event("y", "tick", machine="counter")
+    batch = await backend.claim_batch(10)
+    assert batch is not None and len(batch.claims) == 2
+    store = PostgresStateStore(queue.url)
+    try:
+        outside = Orchestrator(counter_machine(), store)
+        await outside.async_process_event("x", "tick")  # version 1, written outside the queue
+        worker = Worker(counter_machine(), queue=queue, poll_interval=0.02, batch_size=10)
+        await worker.apply_batch(batch)
+        assert worker.stats.applied == 0
+        for event_id in (racing, other):
+            info = await queue.aget_event(event_id)
+            assert info is not None and (info.status, info.attempts) == (EventStatus.PENDING, 0)
+        assert [t.version for t in await store.ahistory("y")] == []
+        await worker.run(drain=True)
+        assert worker.stats.applied == 2
+        assert [t.version for t in await store.ahistory("x")] == [1, 2]
+        assert [t.version for t in await store.ahistory("y")] == [1]
+        info = await queue.aget_event(racing)
+        assert info is not None and info.status is EventStatus.DONE and info.result["version"] == 2
+        entity = await store.aload_entity("x")
+        assert entity is not None and entity.context.get("n") == 2
+    finally:
+        await store.aclose()
+
+
+async def test_a_batch_whose_write_the_server_refuses_is_redone_one_event_at_a_time(
+    queue: EventQueue,
+) -> None:
+    """The server refuses one queued transition (here a CHECK constraint on the history): the batch
+    rolls back, and its entities' events are then written one at a time, so that the refused one is
+    retried and dead-lettered on its own while the other applies."""
+    backend = await queue.backend()
+    if backend.dialect != "postgresql":
+        return
+    await queue.asubmit_event("warm", "tick", machine="counter")  # creates the tables
+    machine = StateMachine.from_dict(
+        {
+            "meta": {"machine_name": "counter"},
+            "states": [{"name": "idle", "type": "initial"}, {"name": "busy"}],
+            "transitions": [
+                {"trigger": "tick", "source": ["idle", "busy"], "dest": "busy"},
+                {"trigger": "boom", "source": ["idle", "busy"], "dest": "busy"},
+            ],
+        }
+    )
+    worker = Worker(
+        machine, queue=queue, poll_interval=0.02, max_attempts=2, backoff_base=0.01, backoff_max=0.02
+    )
+    await worker.run(drain=True)
+    async with backend.pool.acquire() as conn:  # type: ignore[attr-defined]
+        await conn.execute(
+            "ALTER TABLE pystator_transitions ADD CONSTRAINT no_boom CHECK (trigger <> 'boom')"
+        )
+    fine = await queue.asubmit_event("a", "tick", machine="counter")
+    refused = await queue.asubmit_event("b", "boom", machine="counter")
+    stats = await Worker(
+        machine, queue=queue, poll_interval=0.02, max_attempts=2, backoff_base=0.01, backoff_max=0.02
+    ).run(drain=True)
+    assert stats.applied == 1 and stats.dead == 1
+    done = await queue.aget_event(fine)
+    assert done is not None and done.status is EventStatus.DONE and done.attempts == 1
+    dead = await queue.aget_event(refused)
+    assert dead is not None and (dead.status, dead.attempts) == (EventStatus.DEAD, 2)
+    assert "no_boom" in (dead.last_error or "")
+    assert await queue.adead_letter(refused) is not None

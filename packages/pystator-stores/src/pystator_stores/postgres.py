@@ -51,11 +51,13 @@ __all__ = [
     "PostgresStateStore",
     "commit_many_on_connection",
     "commit_on_connection",
+    "encode_commit",
     "entity_from_row",
     "get_transition_on_connection",
     "history_on_connection",
     "load_entity_on_connection",
     "mark_actions_on_connection",
+    "record_outcomes",
 ]
 
 T = TypeVar("T")
@@ -807,6 +809,53 @@ async def _commit_outcome(conn: Any, commit: TransitionCommit, now: datetime, ro
     expected = commit.expected_version or 0
     actual = 0 if current is None and expected > 0 else current
     raise stale_version(commit.entity_id, expected, None if actual in (None, expected) else int(actual))
+
+
+# ``_COMMIT`` with the actions' outcomes known before the row is written (effects ran before the
+# commit), so that the history row is written once, not written and then updated.
+_COMMIT_RECORDED = _COMMIT.replace("'[]'::jsonb", "$15::jsonb")
+if "$15" not in _COMMIT_RECORDED:  # whoever edits _COMMIT learns it at import, not in production
+    raise RuntimeError("_COMMIT no longer inserts '[]'::jsonb action outcomes: update _COMMIT_RECORDED")
+
+
+def encode_commit(commit: TransitionCommit, *, now: datetime) -> list[Any]:
+    """The arguments of one commit for ``commit_many_on_connection``, encoded now, so that a value
+    that cannot be stored raises here (``ValueError``), not in the middle of a batch's write."""
+    return [
+        commit.entity_id,
+        commit.machine,
+        commit.expected_version or 0,
+        commit.from_state,
+        commit.to_state,
+        codec.encode_json(codec.plain(commit.context), field="context"),
+        codec.encode_json(codec.plain(commit.metadata), field="metadata"),
+        commit.timestamp or now,
+        commit.idempotency_key,
+        commit.trigger,
+        commit.event_id,
+        codec.encode_json(codec.plain(commit.context_changes), field="context_changes"),
+        codec.encode_actions(commit.actions),
+        (ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE).value,
+        "[]",
+    ]
+
+
+def record_outcomes(encoded: list[Any], outcomes: Sequence[ActionOutcome]) -> None:
+    """Write the actions' outcomes into an ``encode_commit`` result (its history row then has them)."""
+    recorded = codec.encode_outcomes(list(outcomes))
+    encoded[13], encoded[14] = ActionsStatus.from_outcomes(outcomes).value, recorded
+
+
+async def commit_many_on_connection(conn: Any, encoded: Sequence[Sequence[Any]]) -> list[int | None]:
+    """Several ``commit_on_connection`` (``encode_commit`` results) in one pipelined round trip.
+
+    Returns each commit's applied version, None where it wrote nothing (a repeated idempotency key, a
+    version or machine conflict): the caller, which expected every one to apply, must then roll back.
+    """
+    if not encoded:
+        return []
+    rows = await conn.fetchmany(_COMMIT_RECORDED, [tuple(args) for args in encoded])
+    return [None if row["applied_version"] is None else int(row["applied_version"]) for row in rows]
 
 
 async def _keep_session(conn: Any) -> None:

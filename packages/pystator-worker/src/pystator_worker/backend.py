@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import collections
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ from pystator_worker.records import DeadLetter, EventInfo, EventOutcome, EventSt
 
 __all__ = [
     "Backend",
+    "BatchAborted",
     "Claim",
     "ClaimedEvent",
     "ProcessingEvent",
@@ -54,6 +56,11 @@ def runs_after_commit(transition: TransitionRecord) -> bool:
     """Whether the transition planned work that runs after the commit (anything but effects, which the
     commit already applied): its event then stays ``processing`` under a lease until that work ends."""
     return transition.actions_pending and any(action.kind != "effect" for action in transition.actions)
+
+
+class BatchAborted(Exception):
+    """A batch's transaction was rolled back before its COMMIT (a queued write did not apply as the
+    entity row it had locked predicted): nothing of it was written, its events stay pending."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +167,10 @@ class ClaimBatch(abc.ABC):
     """Claims of events of different entities sharing one transaction (PostgreSQL; one on SQLite).
 
     Applying them one after the other in the same transaction shares the claim query and the
-    COMMIT (one WAL flush for the batch). A claim whose actions must run after the commit commits
-    the transaction early; the batch is then closed and its remaining events stay pending for the
-    next claim.
+    COMMIT (one WAL flush for the batch). On PostgreSQL the transitions of entities whose rows the
+    claim locked are queued and written together, in one round trip, just before the COMMIT. A claim
+    whose actions must run after the commit commits the transaction early; the batch is then closed
+    and its remaining events stay pending for the next claim.
     """
 
     claims: list[Claim]
@@ -183,7 +191,8 @@ class Backend(abc.ABC):
     dialect: str
 
     def __init__(self) -> None:
-        self._wake = asyncio.Event()
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._missed = False
 
     @abc.abstractmethod
     async def open(self, *, migrate: bool) -> None: ...
@@ -245,16 +254,50 @@ class Backend(abc.ABC):
     async def has_unfinished(self) -> bool:
         """Whether any event is still pending (delayed ones included) or processing."""
 
+    async def warm_up(self, consumers: int) -> None:
+        """Get ready for ``consumers`` concurrent claims (connections, prepared statements), so that
+        the first events do not wait for it."""
+        return None  # nothing to prepare by default (SQLite)
+
     def wake(self) -> None:
-        """Wake every consumer waiting in ``wait_for_work`` (new work, or shutting down)."""
-        self._wake.set()
+        """Wake every consumer waiting in ``wait_for_work`` (shutting down, or much new work)."""
+        waiters, self._waiters = self._waiters, collections.deque()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._missed = True
+
+    def hint(self) -> None:
+        """New work: wake one waiting consumer, or, when none waits, the next one to wait.
+
+        One event needs one consumer: waking them all (each running a claim query, all but one of
+        them for nothing) costs more than the event. A hint that arrives while every consumer is busy
+        is kept, so that a consumer whose claim just came back empty does not sleep through it.
+        """
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._missed = True
 
     async def wait_for_work(self, seconds: float) -> None:
-        """Return after ``seconds``, or earlier when woken (``wake()``, a NOTIFY on PostgreSQL)."""
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._wake.wait()
+        """Return after ``seconds``, or earlier when woken (``wake()``/``hint()``, a NOTIFY on
+        PostgreSQL); at once when a hint came while nobody waited."""
+        if self._missed:
+            self._missed = False
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await waiter
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
 
     # ------------------------------------------------------------------ dead letters, metrics, retention
 

@@ -72,7 +72,7 @@ def run(  # noqa: PLR0917 - typer maps parameters to options
     ] = False,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Events of different entities per transaction.")
-    ] = 8,
+    ] = 64,
     retention_days: Annotated[
         float | None, typer.Option("--retention-days", min=0, help="Delete done events older than this.")
     ] = None,

@@ -1,10 +1,11 @@
 """The PostgreSQL backend (asyncpg): ``FOR UPDATE SKIP LOCKED`` claims, LISTEN/NOTIFY wake-ups.
 
-A claim is one transaction: the claim query locks the oldest ready event whose entity has no older
-pending event (``NOT EXISTS``, backed by the partial index on pending ``(entity_id, seq)``), skipping
-events other workers hold. The entity row is then locked ``FOR UPDATE``, the state store's own commit
-statement runs on the same connection, the event row is updated, and the transaction commits. Every
-timestamp comes from the server's clock (``now()``).
+A claim is one transaction: the claim query locks up to ``limit`` of the oldest ready events whose
+entity has no older pending event (``NOT EXISTS``, backed by the partial index on pending
+``(entity_id, seq)``), skipping events other workers hold, and their entities' rows. The state
+store's own commit statements run on the same connection (queued and pipelined, see
+``_Transaction``), the event rows are updated, and the transaction commits. Every timestamp comes
+from the server's clock (``now()``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pystator.stores import codec
 from pystator.stores.records import (
     ActionOutcome,
+    ActionsStatus,
     CommitResult,
     EntityRecord,
     TransitionCommit,
@@ -31,6 +35,7 @@ from pystator_stores.migrations.registry import select
 from pystator_worker.backend import (
     NOTIFY_CHANNEL,
     Backend,
+    BatchAborted,
     Claim,
     ClaimBatch,
     ClaimedEvent,
@@ -67,6 +72,19 @@ WITH ins AS (
 SELECT event_id, CASE WHEN $8 THEN (SELECT pg_notify('{NOTIFY_CHANNEL}', '')) END AS notified FROM ins
 """
 
+# Every statement of a worker transaction reaches a few rows through an index: the claim walks the
+# pending rows in ``seq`` order and stops after ``$1`` entity heads, the rest are key lookups. Their
+# plans must not depend on the tables' statistics: a queue table's are usually wrong (its pending set
+# swings from empty to many thousands between ANALYZE runs, and without autovacuum it is never
+# analyzed), and a plan made while the table was nearly empty (a sequential scan, a hash join, a sort
+# of every pending row) stays cached on the connection while the table grows, 50x slower than the
+# index walk on a long queue. The transaction therefore begins by ruling such plans out (``_BEGIN``):
+# the index paths are the only ones left.
+_BEGIN = (
+    "BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+)
+
 _CLAIM = """
 WITH ev AS (
     SELECT e.seq, e.event_id, e.machine, e.entity_id, e.trigger, e.payload, e.attempts, e.created_at
@@ -79,10 +97,11 @@ WITH ev AS (
      ORDER BY e.seq
      LIMIT $1
      FOR UPDATE OF e SKIP LOCKED
-), ent AS (
-    SELECT x FROM pystator_entities x WHERE x.entity_id IN (SELECT entity_id FROM ev) FOR UPDATE
 )
-SELECT ev.*, now() AS now, ent.x AS entity FROM ev LEFT JOIN ent ON (ent.x).entity_id = ev.entity_id
+SELECT ev.*, now() AS now, ent.x AS entity
+  FROM ev LEFT JOIN LATERAL (
+       SELECT x FROM pystator_entities x WHERE x.entity_id = ev.entity_id FOR UPDATE
+  ) ent ON true
  ORDER BY ev.seq
 """
 
@@ -155,24 +174,78 @@ def _event(row: Mapping[str, Any]) -> EventInfo:
     )
 
 
+@dataclass(slots=True, eq=False)
+class _Queued:
+    """A transition written later, with the batch's other ones: what it will write is known (the claim
+    holds its entity row at the version the commit expects)."""
+
+    claim: _PostgresClaim
+    commit: TransitionCommit
+    version: int
+    encoded: list[Any]
+    written: bool = False
+
+
 class _Transaction:
-    """The one transaction a batch of claims shares: their event updates are sent with its COMMIT."""
+    """The one transaction a batch of claims shares.
+
+    Transitions that cannot conflict are queued and written in one pipelined round trip (``flush``);
+    the events' status updates are sent with the COMMIT. Should a queued write not apply as its locked
+    entity row predicted, the whole transaction is rolled back (``BatchAborted``) and its entities are
+    written one at a time from then on, where a conflict or a repeated key is handled as usual.
+    """
 
     def __init__(self, backend: PostgresBackend, conn: Any, now: datetime) -> None:
         self.backend = backend
         self.conn = conn
         self.now = now
         self.open = True
+        self.queued: list[_Queued] = []
+        self.done_rows: list[tuple[int, str, int]] = []  # (seq, outcome, applied version) of done events
         self.pending_sql: list[str] = []
         self.touched: list[_PostgresClaim] = []
+        self.savepoint = False
         self.released = False
 
+    async def prepare_write(self) -> None:
+        """Before a statement runs on behalf of one claim: the savepoint ``retry`` rolls back to."""
+        if not self.savepoint:
+            await self.conn.execute("SAVEPOINT claimed")
+            self.savepoint = True
+
+    def queues(self, entity_id: str) -> bool:
+        return any(q.commit.entity_id == entity_id for q in self.queued)
+
+    async def flush(self) -> None:
+        """Write the queued transitions (one round trip); ``BatchAborted`` when one did not apply."""
+        if not self.queued:
+            return
+        queued, self.queued = self.queued, []
+        for q in queued:
+            q.written = True
+        try:
+            versions = await store_sql.commit_many_on_connection(self.conn, [q.encoded for q in queued])
+        except BaseException:
+            # Which event the server refused is unknown: write these entities one at a time from
+            # now on, where an error is charged to its own event (retried, then dead-lettered).
+            self.backend.be_careful(q.commit.entity_id for q in queued)
+            raise
+        wrong = [q.commit.entity_id for q, got in zip(queued, versions, strict=True) if got != q.version]
+        if wrong:
+            self.backend.be_careful(wrong)
+            logger.warning("a queued transition of %s did not apply; its batch is rolled back", wrong)
+            await self.rollback()
+            raise BatchAborted(f"queued transitions of {wrong} did not apply; nothing was written")
+
     async def commit(self) -> None:
-        """Send the queued event updates and COMMIT; a transaction the server had aborted rolls back."""
+        """Write what is queued and COMMIT; a transaction the server had aborted rolls back."""
         if not self.open:
             return
+        await self.flush()
         self.open = False
-        sql, self.pending_sql = "; ".join([*self.pending_sql, "COMMIT"]), []
+        statements = [_done_sql(self.done_rows)] if self.done_rows else []
+        sql = "; ".join([*statements, *self.pending_sql, "COMMIT"])
+        self.done_rows, self.pending_sql = [], []
         touched, self.touched = self.touched, []
         tag = await self.conn.execute(sql)
         if tag == "ROLLBACK":  # an earlier statement failed and was swallowed: nothing was written
@@ -181,9 +254,15 @@ class _Transaction:
         for claim in touched:
             claim.committed = True
 
-    async def rollback(self) -> None:
+    def forget(self) -> None:
+        """Drop what the claims queued (rolled back: their events stay pending, uncounted)."""
+        self.queued.clear()
+        self.done_rows.clear()
         self.pending_sql.clear()
         self.touched.clear()
+
+    async def rollback(self) -> None:
+        self.forget()
         if self.open:
             self.open = False
             await self.conn.execute("ROLLBACK")
@@ -201,6 +280,26 @@ class _Transaction:
             await asyncio.shield(self.backend.pool.release(self.conn))
 
 
+def _done_sql(rows: Sequence[tuple[int, str, int]]) -> str:
+    """One statement marking events ``done`` (simple protocol: every value is an integer or a
+    fixed outcome word, inlined)."""
+    values = ", ".join(
+        f"({int(seq)}::bigint, '{outcome}', {int(version)}::bigint)" for seq, outcome, version in rows
+    )
+    return (
+        "UPDATE worker_events e SET status = 'done', outcome = v.outcome, attempts = e.attempts + 1, "
+        "last_error = NULL, result = NULL, applied_version = v.version, locked_by = NULL, "
+        "lease_expires_at = NULL, started_at = COALESCE(e.started_at, now()), "
+        "finished_at = clock_timestamp() "
+        f"FROM (VALUES {values}) AS v(seq, outcome, version) WHERE e.seq = v.seq"
+    )
+
+
+def _runs_after_commit(commit: TransitionCommit) -> bool:
+    """``runs_after_commit`` of the transition ``commit`` writes."""
+    return any(action.kind != "effect" for action in commit.actions)
+
+
 class _PostgresClaim(Claim):
     def __init__(self, txn: _Transaction, event: ClaimedEvent, entity: Any) -> None:
         self._txn = txn
@@ -208,52 +307,91 @@ class _PostgresClaim(Claim):
         self.committed = False
         self.processing = False
         self._worker_id = ""
-        self._queued = False  # its event update waits for the transaction's COMMIT
+        self._queued: _Queued | None = None
         # The claim query locked and read the entity row already: the first load needs no round trip.
-        self._prefetched: EntityRecord | None = None if entity is None else store_sql.entity_from_row(entity)
+        self._locked: EntityRecord | None = None if entity is None else store_sql.entity_from_row(entity)
         self._prefetch_usable = True
 
     @property
     def _conn(self) -> Any:
         return self._txn.conn
 
+    async def _before_read(self, entity_id: str) -> None:
+        txn = self._txn
+        if txn.open:
+            await txn.prepare_write()
+            if txn.queues(entity_id):
+                await txn.flush()
+
     async def load_entity(self, entity_id: str) -> EntityRecord | None:
         if self._prefetch_usable and entity_id == self.event.entity_id:
             self._prefetch_usable = False
-            return self._prefetched
+            return self._locked
+        await self._before_read(entity_id)
         return await store_sql.load_entity_on_connection(self._conn, entity_id, for_update=self._txn.open)
 
     async def history(self, entity_id: str, *, after_version: int, limit: int) -> list[TransitionRecord]:
+        await self._before_read(entity_id)
         return await store_sql.history_on_connection(
             self._conn, entity_id, after_version=after_version, limit=limit
         )
 
     async def get_transition(self, entity_id: str, version: int) -> TransitionRecord | None:
+        await self._before_read(entity_id)
         return await store_sql.get_transition_on_connection(self._conn, entity_id, version)
+
+    def _predictable(self, commit: TransitionCommit, defer: bool) -> bool:
+        """Whether ``commit`` will apply as is, so that it may wait for the batch's write: the claim
+        holds its entity's row at the expected version and machine (or the entity is new: only a
+        writer outside the queue could create it meanwhile, which the write's check catches), and
+        nothing has to see it committed before the batch's COMMIT."""
+        if not (defer and self._txn.open and commit.entity_id == self.event.entity_id):
+            return False
+        if commit.entity_id in self._txn.backend.careful or _runs_after_commit(commit):
+            return False
+        expected, locked = commit.expected_version or 0, self._locked
+        if locked is None:
+            return expected == 0
+        return (
+            locked.entity_id == commit.entity_id
+            and expected == locked.version > 0
+            and locked.machine in ("", commit.machine)
+        )
 
     async def commit_transition(
         self, commit: TransitionCommit, *, worker_id: str, lease_seconds: float, defer: bool
     ) -> CommitResult:
         txn = self._txn
+        self._worker_id = worker_id
+        if self._predictable(commit, defer):
+            version = (commit.expected_version or 0) + 1
+            status = ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE
+            encoded = store_sql.encode_commit(commit, now=txn.now)
+            self._queued = _Queued(self, commit, version, encoded)
+            txn.queued.append(self._queued)
+            txn.done_rows.append((self.event.seq, EventOutcome.APPLIED.value, version))
+            txn.touched.append(self)
+            return codec.committed_records(
+                commit, version=version, timestamp=commit.timestamp or txn.now, actions_status=status
+            )
+        await txn.prepare_write()
         committed = await store_sql.commit_on_connection(self._conn, commit, now=commit.timestamp or txn.now)
+        txn.backend.careful.discard(commit.entity_id)
         transition = committed.transition
         self.processing = not committed.duplicate and runs_after_commit(transition)
-        self._worker_id = worker_id
-        status = EventStatus.PROCESSING if self.processing else EventStatus.DONE
         outcome = EventOutcome.DUPLICATE if committed.duplicate else EventOutcome.APPLIED
-        lease = f"now() + make_interval(secs => {float(lease_seconds)!r})" if self.processing else "NULL"
-        finished = "NULL" if self.processing else "clock_timestamp()"
-        # The event's update travels with the COMMIT (simple protocol, literals inlined).
-        txn.pending_sql.append(
-            f"UPDATE worker_events SET status = '{status.value}', outcome = '{outcome.value}', "
-            f"attempts = attempts + 1, last_error = NULL, result = NULL, "
-            f"applied_version = {int(transition.version)}, "
-            f"locked_by = {_literal(worker_id if self.processing else None)}, lease_expires_at = {lease}, "
-            f"started_at = COALESCE(started_at, now()), finished_at = {finished} "
-            f"WHERE seq = {int(self.event.seq)}"
-        )
+        if self.processing:
+            txn.pending_sql.append(
+                f"UPDATE worker_events SET status = 'processing', outcome = '{outcome.value}', "
+                f"attempts = attempts + 1, last_error = NULL, result = NULL, "
+                f"applied_version = {int(transition.version)}, locked_by = {_literal(worker_id)}, "
+                f"lease_expires_at = now() + make_interval(secs => {float(lease_seconds)!r}), "
+                f"started_at = COALESCE(started_at, now()), finished_at = NULL "
+                f"WHERE seq = {int(self.event.seq)}"
+            )
+        else:
+            txn.done_rows.append((self.event.seq, outcome.value, int(transition.version)))
         txn.touched.append(self)
-        self._queued = True
         if self.processing or not defer:
             await txn.commit()  # actions (or timers) must see a committed transition
         return committed
@@ -270,6 +408,7 @@ class _PostgresClaim(Claim):
         result: Mapping[str, Any],
     ) -> None:
         conn = self._conn
+        await self._txn.prepare_write()
         await conn.execute(
             _FINISH,
             self.event.seq,
@@ -294,12 +433,12 @@ class _PostgresClaim(Claim):
                 status = await self._count_failure(error, delay_seconds, max_attempts)
             self.committed = True
             return status
+        await txn.prepare_write()
         if rollback:
             # Undo everything since the claim but keep its row locks, so that nobody claims this
             # event again before its attempt is counted (and its backoff set); then end the batch.
             await conn.execute("ROLLBACK TO SAVEPOINT claimed")
-            txn.pending_sql.clear()
-            txn.touched.clear()
+            txn.forget()
             status = await self._count_failure(error, delay_seconds, max_attempts)
             txn.touched.append(self)
             await txn.commit()
@@ -317,7 +456,16 @@ class _PostgresClaim(Claim):
 
     async def mark_actions(self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]) -> None:
         conn = self._conn
+        queued = self._queued
+        if (
+            queued is not None
+            and not queued.written
+            and (queued.commit.entity_id, queued.version) == (entity_id, version)
+        ):  # not written yet: the history row is written with them
+            store_sql.record_outcomes(queued.encoded, outcomes)
+            return
         if self._txn.open:  # effects only, commit deferred: record them in the same transaction
+            await self._txn.prepare_write()
             await store_sql.mark_actions_on_connection(conn, entity_id, version, outcomes)
             return
         # After the commit: losing this bookkeeping in a crash only means the actions run again (at
@@ -379,7 +527,14 @@ class PostgresBackend(Backend):
         self._pool_size = pool_size
         self._pool: Any = None
         self._listener: Any = None
+        # Entities whose queued write once failed: written one at a time until one of theirs applies.
+        self.careful: set[str] = set()
         super().__init__()
+
+    def be_careful(self, entity_ids: Iterable[str]) -> None:
+        if len(self.careful) > 10_000:  # bounded: forgetting one only costs a batch rolled back again
+            self.careful.clear()
+        self.careful.update(entity_ids)
 
     @property
     def pool(self) -> Any:
@@ -391,7 +546,13 @@ class PostgresBackend(Backend):
         if self._pool is not None:
             return
         pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self._pool_size, command_timeout=60.0, reset=_no_reset
+            self.dsn,
+            min_size=1,
+            max_size=self._pool_size,
+            command_timeout=60.0,
+            reset=_no_reset,
+            # Short statements only: compiling one (JIT) would cost far more than running it.
+            server_settings={"jit": "off"},
         )
         if migrate:
             async with pool.acquire() as conn:
@@ -459,13 +620,12 @@ class PostgresBackend(Backend):
     async def claim_batch(self, limit: int) -> ClaimBatch | None:
         conn = await self.pool.acquire()
         try:
-            await conn.execute("BEGIN")
+            await conn.execute(_BEGIN)
             rows = await conn.fetch(_CLAIM, limit)
             if not rows:
                 await conn.execute("ROLLBACK")
                 await self.pool.release(conn)
                 return None
-            await conn.execute("SAVEPOINT claimed")
         except BaseException:
             with contextlib.suppress(Exception):
                 await conn.execute("ROLLBACK")
@@ -562,6 +722,23 @@ class PostgresBackend(Backend):
             )
         )
 
+    async def warm_up(self, consumers: int) -> None:
+        """Open the consumers' connections and the LISTEN one, and prepare the claim on each (its
+        first run also looks up the row types it returns, some 20 ms)."""
+        if self._listener is None:
+            await self._listen()
+        connections = [await self.pool.acquire() for _ in range(min(consumers, self._pool_size))]
+        try:
+            for conn in connections:
+                await conn.execute(_BEGIN)
+                try:
+                    await conn.fetch(_CLAIM, 0)
+                finally:
+                    await conn.execute("ROLLBACK")
+        finally:
+            for conn in connections:
+                await self.pool.release(conn)
+
     async def wait_for_work(self, seconds: float) -> None:
         if self._listener is None or self._listener.is_closed():
             await self._listen()
@@ -577,7 +754,7 @@ class PostgresBackend(Backend):
         self._listener = listener
 
     def _notified(self, *_: object) -> None:
-        self._wake.set()
+        self.hint()
 
     # ------------------------------------------------------------------ dead letters, metrics, retention
 

@@ -34,7 +34,7 @@ from pystator.orchestrator import Orchestrator
 from pystator.orchestrator.running import ActionRun, arun_actions, outcomes_of
 from pystator.result import ActionSpec
 from pystator.stores.records import TransitionRecord
-from pystator_worker.backend import Backend, Claim, ClaimBatch, ProcessingEvent
+from pystator_worker.backend import Backend, BatchAborted, Claim, ClaimBatch, ProcessingEvent
 from pystator_worker.claim_store import ClaimStore, CurrentClaim, current_claim
 from pystator_worker.machines import MachineSource, load_machines
 from pystator_worker.outcomes import backoff_seconds, describe, is_database_error, is_permanent, judge_result
@@ -96,7 +96,7 @@ class Worker:
         retention: timedelta | None = None,
         orchestrator_options: Mapping[str, Any] | None = None,
         worker_id: str | None = None,
-        batch_size: int = 8,
+        batch_size: int = 64,
     ) -> None:
         from pystator_contracts.settings import Settings
 
@@ -182,6 +182,10 @@ class Worker:
                 loop.add_signal_handler(sig, self.stop)
         backend = await self.queue.backend()
         self._backend = backend
+        try:
+            await backend.warm_up(self.concurrency)
+        except Exception:  # only an optimisation: the consumers open what they need anyway
+            logger.exception("warming up the worker's connections failed")
         await backend.register_node(self.worker_id, socket.gethostname(), os.getpid(), self.concurrency)
         keepers = [
             asyncio.create_task(self._heartbeat(backend), name="pystator-worker-heartbeat"),
@@ -226,6 +230,8 @@ class Worker:
                     return
                 await self._pause(backend)
                 continue
+            if len(batch.claims) >= self.batch_size:
+                backend.hint()  # maybe more is ready: let another consumer claim it meanwhile
             self._busy += 1
             try:
                 await self.apply_batch(batch)
@@ -253,6 +259,8 @@ class Worker:
         finally:
             try:
                 await batch.close()
+            except BatchAborted as exc:
+                logger.warning("%s; the batch's %d events stay pending", exc, len(done))
             except Exception:
                 logger.exception("committing a batch of %d events failed; they stay pending", len(done))
         self._count(done)
@@ -271,7 +279,7 @@ class Worker:
 
     def _count(self, done: list[tuple[Claim, str]]) -> None:
         for claim, kind in done:
-            if claim.committed:
+            if claim.committed and kind != "aborted":
                 setattr(self.stats, kind, getattr(self.stats, kind) + 1)
 
     async def _apply_in(self, claim: Claim) -> str:
@@ -296,6 +304,8 @@ class Worker:
                 event.entity_id, event.trigger, dict(event.payload), idempotency_key=f"event:{event.event_id}"
             )
         except Exception as exc:
+            if _aborted(exc):  # the batch was rolled back: this event, like the others, stays pending
+                return "aborted"
             if active.committed is not None:
                 # The transition is written; only after-commit work failed. A processing event is
                 # finished by whoever reclaims its lease.
@@ -396,6 +406,17 @@ class Worker:
             except Exception:
                 logger.exception("purging finished events failed")
             await asyncio.sleep(60.0)
+
+
+def _aborted(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, BatchAborted):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _prepared(record: TransitionRecord) -> tuple[list[ActionSpec], list[str], ActionRun]:
