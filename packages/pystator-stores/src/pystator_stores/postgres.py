@@ -49,6 +49,7 @@ from pystator_stores.migrations.registry import select
 
 __all__ = [
     "PostgresStateStore",
+    "commit_encoded_on_connection",
     "commit_many_on_connection",
     "commit_on_connection",
     "encode_commit",
@@ -819,25 +820,9 @@ if "$15" not in _COMMIT_RECORDED:  # whoever edits _COMMIT learns it at import, 
 
 
 def encode_commit(commit: TransitionCommit, *, now: datetime) -> list[Any]:
-    """The arguments of one commit for ``commit_many_on_connection``, encoded now, so that a value
+    """The arguments of one commit for ``commit_encoded_on_connection``, encoded now, so that a value
     that cannot be stored raises here (``ValueError``), not in the middle of a batch's write."""
-    return [
-        commit.entity_id,
-        commit.machine,
-        commit.expected_version or 0,
-        commit.from_state,
-        commit.to_state,
-        codec.encode_json(codec.plain(commit.context), field="context"),
-        codec.encode_json(codec.plain(commit.metadata), field="metadata"),
-        commit.timestamp or now,
-        commit.idempotency_key,
-        commit.trigger,
-        commit.event_id,
-        codec.encode_json(codec.plain(commit.context_changes), field="context_changes"),
-        codec.encode_actions(commit.actions),
-        (ActionsStatus.PENDING if commit.actions else ActionsStatus.DONE).value,
-        "[]",
-    ]
+    return [*_commit_args(commit, commit.timestamp or now), "[]"]
 
 
 def record_outcomes(encoded: list[Any], outcomes: Sequence[ActionOutcome]) -> None:
@@ -846,7 +831,7 @@ def record_outcomes(encoded: list[Any], outcomes: Sequence[ActionOutcome]) -> No
     encoded[13], encoded[14] = ActionsStatus.from_outcomes(outcomes).value, recorded
 
 
-async def commit_many_on_connection(conn: Any, encoded: Sequence[Sequence[Any]]) -> list[int | None]:
+async def commit_encoded_on_connection(conn: Any, encoded: Sequence[Sequence[Any]]) -> list[int | None]:
     """Several ``commit_on_connection`` (``encode_commit`` results) in one pipelined round trip.
 
     Returns each commit's applied version, None where it wrote nothing (a repeated idempotency key, a

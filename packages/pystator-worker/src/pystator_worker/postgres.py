@@ -224,7 +224,7 @@ class _Transaction:
         for q in queued:
             q.written = True
         try:
-            versions = await store_sql.commit_many_on_connection(self.conn, [q.encoded for q in queued])
+            versions = await store_sql.commit_encoded_on_connection(self.conn, [q.encoded for q in queued])
         except BaseException:
             # Which event the server refused is unknown: write these entities one at a time from
             # now on, where an error is charged to its own event (retried, then dead-lettered).
