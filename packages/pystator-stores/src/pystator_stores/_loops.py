@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
@@ -70,6 +71,25 @@ class LoopThread:
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()
+
+
+class LoopLocal(Generic[R]):
+    """One value per running event loop, made synchronously on first use and dropped with its loop."""
+
+    def __init__(self, create: Callable[[], R]) -> None:
+        self._create = create
+        self._lock = threading.Lock()
+        self._values: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, R] = weakref.WeakKeyDictionary()
+
+    def get(self) -> R:
+        loop = asyncio.get_running_loop()
+        value = self._values.get(loop)
+        if value is None:
+            with self._lock:
+                value = self._values.get(loop)
+                if value is None:
+                    value = self._values[loop] = self._create()
+        return value
 
 
 class PerLoop(Generic[R]):

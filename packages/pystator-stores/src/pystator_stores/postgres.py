@@ -14,8 +14,6 @@ side) and ``await aclose()`` (in each loop you used) when done.
 from __future__ import annotations
 
 import asyncio
-import threading
-import weakref
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +40,7 @@ from pystator.stores.records import (
 )
 from pystator_stores._asyncpg import asyncpg
 from pystator_stores._batching import Coalescer
-from pystator_stores._loops import LoopThread, PerLoop
+from pystator_stores._loops import LoopLocal, LoopThread, PerLoop
 from pystator_stores._sync_twins import SyncTwins
 from pystator_stores.migrations.postgres import postgres_upgrade
 from pystator_stores.migrations.registry import select
@@ -303,10 +301,7 @@ class PostgresStateStore(SyncTwins):
         }
         self._pools: PerLoop[asyncpg.Pool] = PerLoop(self._open_pool)
         self._max_batch = max_batch
-        self._loop_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batchers] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._batchers_lock = threading.Lock()
+        self._loop_batchers: LoopLocal[_Batchers] = LoopLocal(self._new_batchers)
         self._loop_thread = LoopThread("pystator-postgres")
         self._closed = False
 
@@ -516,19 +511,14 @@ class PostgresStateStore(SyncTwins):
 
     def _batchers(self) -> _Batchers:
         """The running loop's coalescers (see ``_batching.py``)."""
-        loop = asyncio.get_running_loop()
-        batchers = self._loop_batchers.get(loop)
-        if batchers is None:
-            with self._batchers_lock:
-                batchers = self._loop_batchers.get(loop)
-                if batchers is None:
-                    batchers = _Batchers(
-                        Coalescer(self._commit_one, self._commit_many, max_batch=self._max_batch),
-                        Coalescer(self._load_one, self._load_many, max_batch=self._max_batch, ordered=False),
-                        Coalescer(self._mark_one, self._mark_many, max_batch=self._max_batch),
-                    )
-                    self._loop_batchers[loop] = batchers
-        return batchers
+        return self._loop_batchers.get()
+
+    def _new_batchers(self) -> _Batchers:
+        return _Batchers(
+            Coalescer(self._commit_one, self._commit_many, max_batch=self._max_batch),
+            Coalescer(self._load_one, self._load_many, max_batch=self._max_batch, ordered=False),
+            Coalescer(self._mark_one, self._mark_many, max_batch=self._max_batch),
+        )
 
     async def aload_entity(self, entity_id: str) -> EntityRecord | None:
         if self._max_batch < 2:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import weakref
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +41,7 @@ from pystator.stores.records import (
 )
 from pystator_stores import _redis_scripts as scripts
 from pystator_stores._batching import Coalescer
-from pystator_stores._loops import PerLoop
+from pystator_stores._loops import LoopLocal, PerLoop
 
 try:
     import redis
@@ -252,10 +250,7 @@ class RedisStateStore:
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: expected an integer >= 1, got {max_batch!r}")
         self._max_batch = max_batch
-        self._loop_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batchers] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._batchers_lock = threading.Lock()
+        self._loop_batchers: LoopLocal[_Batchers] = LoopLocal(self._new_batchers)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -676,32 +671,27 @@ class RedisStateStore:
 
     def _batchers(self) -> _Batchers:
         """The running loop's coalescers (see ``_batching.py``)."""
-        loop = asyncio.get_running_loop()
-        batchers = self._loop_batchers.get(loop)
-        if batchers is None:
-            with self._batchers_lock:
-                batchers = self._loop_batchers.get(loop)
-                if batchers is None:
-                    batchers = _Batchers(
-                        Coalescer(
-                            lambda commit: self._arun(self._op_commit(commit)),
-                            lambda commits: self._arun_many([self._op_commit(c) for c in commits]),
-                            max_batch=self._max_batch,
-                        ),
-                        Coalescer(
-                            lambda entity_id: self._arun(self._op_load(entity_id)),
-                            lambda ids: self._arun_many([self._op_load(eid) for eid in ids]),
-                            max_batch=self._max_batch,
-                            ordered=False,
-                        ),
-                        Coalescer(
-                            lambda mark: self._arun(self._op_mark(*mark)),
-                            lambda marks: self._arun_many([self._op_mark(*mark) for mark in marks]),
-                            max_batch=self._max_batch,
-                        ),
-                    )
-                    self._loop_batchers[loop] = batchers
-        return batchers
+        return self._loop_batchers.get()
+
+    def _new_batchers(self) -> _Batchers:
+        return _Batchers(
+            Coalescer(
+                lambda commit: self._arun(self._op_commit(commit)),
+                lambda commits: self._arun_many([self._op_commit(c) for c in commits]),
+                max_batch=self._max_batch,
+            ),
+            Coalescer(
+                lambda entity_id: self._arun(self._op_load(entity_id)),
+                lambda ids: self._arun_many([self._op_load(eid) for eid in ids]),
+                max_batch=self._max_batch,
+                ordered=False,
+            ),
+            Coalescer(
+                lambda mark: self._arun(self._op_mark(*mark)),
+                lambda marks: self._arun_many([self._op_mark(*mark) for mark in marks]),
+                max_batch=self._max_batch,
+            ),
+        )
 
     async def amark_actions(
         self, entity_id: str, version: int, outcomes: Sequence[ActionOutcome]
