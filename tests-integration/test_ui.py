@@ -86,7 +86,12 @@ def _pystator_up(tmp_path: Path, **settings: str) -> Iterator[str]:
                 log.flush()
                 pytest.fail(f"pystator up did not start:\n{(tmp_path / 'server.log').read_text()[-4000:]}")
             time.sleep(0.2)
-        yield base
+        try:
+            yield base
+        except AssertionError as failure:
+            log.flush()
+            server_log = (tmp_path / "server.log").read_text()[-4000:]
+            raise AssertionError(f"{failure}\n--- pystator up's log (end) ---\n{server_log}") from None
     finally:
         server.terminate()
         try:

@@ -167,11 +167,16 @@ try {
   if (queued.status !== 202) throw new Error(`apply-data answered ${queued.status}: ${await queued.text()}`);
   await page.getByRole("link", { name: "Dead letters" }).click();
   const letter = page.locator("[data-testid=dead-letters] tbody tr", { hasText: entityId });
+  // Refresh at least once, and wait for each answer before looking: a row still on screen from
+  // before a replay must not count, and a click while a request is out aborts that request.
   const refreshUntil = async (count) => {
-    for (let i = 0; i < 50 && (await letter.count()) !== count; i++) {
+    const deadline = Date.now() + 30000;
+    do {
+      const answered = page.waitForResponse((r) => r.url().includes("/api/v1/worker/dead-letters?"));
       await page.getByRole("button", { name: "Refresh" }).click();
-      await page.waitForTimeout(200);
-    }
+      await answered;
+      await page.waitForTimeout(100);
+    } while ((await letter.count()) !== count && Date.now() < deadline);
     await expect(letter).toHaveCount(count);
   };
   await refreshUntil(1);

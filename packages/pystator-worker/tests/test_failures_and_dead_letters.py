@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from pystator_worker import EventOutcome, EventQueue, EventStatus, Worker
 
 from .conftest import order_machine
@@ -98,3 +101,34 @@ async def test_dead_letters_page_in_order(queue: EventQueue) -> None:
     rest = await queue.adead_letters(limit=10, after=first[-1].event.event_id)
     assert sorted(letter.event.event_id for letter in first + rest) == sorted(ids)
     assert len(first) == 2 and len(rest) == 3
+
+
+async def test_a_worker_on_the_same_queue_wakes_for_a_submitted_or_replayed_event(queue: EventQueue) -> None:
+    """No wait for the poll interval: SQLite hints the worker of its own process, PostgreSQL NOTIFYs."""
+    worker = Worker({"order": order_machine()}, queue=queue, poll_interval=60.0)
+    running = asyncio.create_task(worker.run(handle_signals=False))
+    try:
+        await asyncio.sleep(0.3)  # the worker is idle, waiting for work
+        doomed = await queue.asubmit_event("o-1", "explode", machine="order")
+        await _until(lambda: _status(queue, doomed), EventStatus.FAILED)
+        assert await queue.areplay(doomed)
+        await _until(lambda: _letter_count(queue), 1)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(running, 10)
+
+
+async def _status(queue: EventQueue, event_id: str) -> object:
+    info = await queue.aget_event(event_id)
+    return None if info is None else info.status
+
+
+async def _letter_count(queue: EventQueue) -> object:
+    return len(await queue.adead_letters())
+
+
+async def _until(read: Callable[[], Awaitable[object]], want: object, seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (seen := await read()) != want:
+        assert asyncio.get_running_loop().time() < deadline, f"expected {want!r}, still {seen!r}"
+        await asyncio.sleep(0.02)

@@ -96,7 +96,8 @@ class EventQueue:
 
     With ``migrate`` (the default) the ``stores`` and ``worker`` schemas are upgraded on first use;
     pass False where ``pystator db upgrade`` runs at deploy time. ``notify`` sends a PostgreSQL
-    NOTIFY with each immediate event (a wake-up hint for idle workers; they poll regardless).
+    NOTIFY with each immediate event (a wake-up hint for idle workers; they poll regardless); on
+    SQLite it wakes a worker that runs in the same process on this queue (``pystator up``).
     """
 
     def __init__(

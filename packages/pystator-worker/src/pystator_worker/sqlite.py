@@ -422,7 +422,10 @@ class SQLiteBackend(Backend):
             )  # fmt: skip
             return s.event_id
 
-        return await self._write(work)
+        event_id = await self._write(work)
+        if notify and s.delay_seconds <= 0:
+            self.hint()  # SQLite has no NOTIFY: this wakes a worker running in this process only
+        return event_id
 
     async def get(self, event_id: str) -> EventInfo | None:
         row = await self._run(
@@ -596,7 +599,10 @@ class SQLiteBackend(Backend):
             )
             return True
 
-        return await self._write(work)
+        replayed = await self._write(work)
+        if replayed:
+            self.hint()
+        return replayed
 
     async def discard(self, event_id: str) -> bool:
         return await self._write(
