@@ -99,10 +99,12 @@ class CompiledExpression:
     """A validated expression, ready to evaluate against any context mapping.
 
     ``source`` is the text as written; ``names`` the top-level context names it reads (for
-    ``order.qty`` that is ``order``).
+    ``order.qty`` that is ``order``). ``unchecked`` is the compiled function itself: the same value
+    as ``evaluate``, but a failure escapes as whatever Python raised (for callers that only need to
+    know that it failed, such as the engine's memo shortcut).
     """
 
-    __slots__ = ("_function", "names", "path", "source")
+    __slots__ = ("_function", "names", "path", "source", "unchecked")
 
     def __init__(
         self, source: str, path: str, names: frozenset[str], function: Callable[[Mapping[str, Any]], Any]
@@ -111,6 +113,7 @@ class CompiledExpression:
         self.path = path
         self.names = names
         self._function = function
+        self.unchecked = function
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
         """The expression's value over ``context``; raises only :class:`ExpressionEvaluationError`."""

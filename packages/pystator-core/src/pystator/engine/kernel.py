@@ -122,19 +122,20 @@ class Kernel:
         candidates = leaf.table.get(name)
         if candidates is None or not self._quick:
             return None
-        ctx = _EMPTY_CONTEXT if context is None else MappingProxyType(context)
-        try:
-            for candidate in candidates:
-                transition = candidate.transition
-                if not transition.pure or transition.region is not None:
-                    return None
-                for guard in transition.guards:
-                    if not guard(ctx):
-                        break
-                else:
-                    return candidate.results.get(leaf)
-        except FSMError:
-            return None
+        if type(context) is dict:
+            ctx: Mapping[str, Any] = context  # pure guards only read: no read-only view needed
+        else:
+            ctx = _EMPTY_CONTEXT if context is None else MappingProxyType(context)
+        for candidate in candidates:
+            test = candidate.transition.test
+            if test is None:
+                return None
+            try:
+                if not test(ctx):
+                    continue
+            except Exception:  # ``start`` evaluates the guards again and reports the failure
+                return None
+            return candidate.results.get(leaf)
         return None
 
     def start(
