@@ -10,8 +10,9 @@ on sequences, ``round``) runs under a budget far below what would hurt a process
 
 How: the source is parsed once, at compile time, with :mod:`ast`; each node is checked against an
 allow-list and rewritten into a small Python function whose risky operators call the budgeted
-helpers of :mod:`pystator._expression_runtime`. That function is compiled with :func:`compile` and
-runs with no builtins, so evaluation costs about as much as the equivalent hand-written lambda.
+helpers of :mod:`pystator._expression_runtime` (the outer comparisons are done inline, see
+:mod:`pystator._expression_lowering`). That function is compiled with :func:`compile` and runs with
+no builtins, so evaluation costs about as much as the equivalent hand-written lambda.
 
 Semantics worth knowing (the guide ``docs/guides/expressions.md`` has the full list):
 
@@ -32,6 +33,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystator import _expression_runtime as runtime
+from pystator._expression_lowering import TYPE_ERROR, lower_return
 from pystator.errors import ExpressionError, ExpressionEvaluationError
 
 __all__ = [
@@ -46,7 +48,6 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset(runtime.FUNCTIONS)
 """Functions an expression may call: abs bool float int len lower max min round str upper."""
 
 _CONTEXT_ARG = "_context"
-_GET = "_get"
 _TEMP_PREFIX = "_t"
 _IDENTITY_CONSTANTS = (None, True, False)
 
@@ -147,6 +148,12 @@ def compile_expression(source: str, *, path: str = "") -> CompiledExpression:
     ``path`` says where the expression sits in the configuration (``transitions[2].guards[0].expr``)
     and prefixes every error message.
     """
+    return _compile(source, path, lowered=True)
+
+
+def _compile(source: str, path: str, *, lowered: bool) -> CompiledExpression:
+    """``compile_expression``; ``lowered`` False keeps the outer comparisons as helper calls (the
+    reference form the tests compare the lowered one with, see :mod:`pystator._expression_lowering`)."""
     if not isinstance(source, str):
         raise _refuse(source, path, f"expected an expression string, got {type(source).__name__}")
     if len(source) > runtime.MAX_SOURCE_LENGTH:
@@ -170,7 +177,7 @@ def compile_expression(source: str, *, path: str = "") -> CompiledExpression:
     _check_size(tree, source, path)
     translator = _Translator(source, path)
     body = translator.translate(tree.body)
-    function = _build_function(body, translator.names, source, path)
+    function = _build_function(body, translator.names, source, path, lowered=lowered)
     return CompiledExpression(source, path, frozenset(translator.names), function)
 
 
@@ -197,27 +204,30 @@ def _check_size(tree: ast.AST, source: str, path: str) -> None:
 
 
 def _build_function(
-    body: ast.expr, names: list[str], source: str, path: str
+    body: ast.expr, names: list[str], source: str, path: str, *, lowered: bool
 ) -> Callable[[Mapping[str, Any]], Any]:
-    """``def f(_context): _get = _context.get; <name> = _get("<name>") ...; return <body>``."""
-    statements: list[ast.stmt] = []
-    if names:
-        get = ast.Attribute(value=ast.Name(_CONTEXT_ARG, ast.Load()), attr="get", ctx=ast.Load())
-        statements.append(ast.Assign(targets=[ast.Name(_GET, ast.Store())], value=get))
-        statements.extend(
-            ast.Assign(
-                targets=[ast.Name(name, ast.Store())],
-                value=ast.Call(ast.Name(_GET, ast.Load()), [ast.Constant(name)], []),
-            )
-            for name in names
+    """``def f(_context): <name> = _context.get("<name>") ...; return <body>`` (``body`` lowered
+    into statements when ``lowered``).
+
+    Every name is read up front, in order of first appearance; ``_context.get(...)`` per name is
+    cheaper than binding ``_context.get`` once (CPython specialises the method call on a dict).
+    """
+    context = ast.Name(_CONTEXT_ARG, ast.Load())
+    statements: list[ast.stmt] = [
+        ast.Assign(
+            targets=[ast.Name(name, ast.Store())],
+            value=ast.Call(ast.Attribute(value=context, attr="get", ctx=ast.Load()), [ast.Constant(name)], []),
         )
-    statements.append(ast.Return(body))
+        for name in names
+    ]
+    statements += lower_return(body) if lowered else [ast.Return(body)]
     module = ast.parse(f"def _expression({_CONTEXT_ARG}):\n    return None\n")
     function = module.body[0]
     assert isinstance(function, ast.FunctionDef)
     function.body = statements
     ast.fix_missing_locations(module)
     namespace = runtime.runtime_namespace()
+    namespace[TYPE_ERROR] = TypeError
     try:
         code = compile(module, f"<expression {path or source[:40]!r}>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
