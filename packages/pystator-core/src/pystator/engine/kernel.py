@@ -150,10 +150,16 @@ class Kernel:
         else:
             name, event = self.trigger_name(trigger)
         node = self.machine.states.get(state)
-        atoms = node.default if node is not None else self.atoms(state)
+        if node is not None:
+            atoms = node.default
+        else:  # a configuration string: its memo first, parsing (even from the parse memo) costs more
+            known = self._results.get((state, name)) if trace is None else None
+            if known is not None:
+                return known
+            atoms = self.atoms(state)
         single = atoms[0] if len(atoms) == 1 else None
         leaf = single if single is node else None
-        if trace is None:
+        if trace is None and node is not None:
             known = leaf.static_results.get(name) if leaf is not None else self._results.get((state, name))
             if known is not None:
                 return known
