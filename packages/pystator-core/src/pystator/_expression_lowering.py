@@ -15,7 +15,10 @@ inline, with the same semantics::
 Operands that are not plain names or constants are first assigned to temporaries, outside the
 ``try``, so that a ``TypeError`` raised while computing an operand escapes exactly as it does from
 the helper call (whose arguments are evaluated before the call). Everything below the outer layer
-stays the translated expression, helpers and all.
+stays the translated expression, helpers and all, except lookups: ``a.k`` and ``a[k]`` on a plain
+``dict`` (the usual case) are done inline, anywhere in the expression::
+
+    _field(a, "k")       ->  (_w1.get("k") if _type(_w1 := a) is _dict else _field(_w1, "k"))
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import ast
 import itertools
 from collections.abc import Callable, Iterator
 
-__all__ = ["TOLERANT_OPERATORS", "TYPE_ERROR", "lower_return"]
+__all__ = ["GLOBALS", "TOLERANT_OPERATORS", "lower_return"]
 
 TOLERANT_OPERATORS: dict[str, ast.cmpop] = {
     "_lt": ast.Lt(),
@@ -36,15 +39,49 @@ TOLERANT_OPERATORS: dict[str, ast.cmpop] = {
 }
 """The tolerant comparison helpers of :mod:`pystator._expression_runtime` and their operators."""
 
-TYPE_ERROR = "_TypeError"
-"""The global under which the compiled function finds ``TypeError`` (it runs without builtins)."""
+_TYPE_ERROR = "_TypeError"
+_TYPE = "_type"
+_DICT = "_dict"
+GLOBALS: dict[str, object] = {_TYPE_ERROR: TypeError, _TYPE: type, _DICT: dict}
+"""What the lowered statements need besides the runtime helpers (the function has no builtins)."""
 
+_LOOKUPS = ("_field", "_item")  # the helpers of ``a.k`` and ``a[k]``: on a dict, ``a.get(k)``
 _TEMP_PREFIX = "_v"
+_LOOKUP_TEMP_PREFIX = "_w"
 
 
 def lower_return(body: ast.expr) -> list[ast.stmt]:
     """Statements that return the value of the translated expression ``body``."""
-    return _Lowering().returning(body)
+    return _Lowering().returning(_InlineLookups().visit(body))
+
+
+class _InlineLookups(ast.NodeTransformer):
+    """``_field(x, k)`` / ``_item(x, k)`` -> ``x.get(k)`` when ``x`` is a dict, the helper otherwise;
+    ``x`` is evaluated once, and only a key that is a name or a constant is inlined (it is written
+    in both branches)."""
+
+    def __init__(self) -> None:
+        self._counter: Iterator[int] = itertools.count(1)
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        if not (
+            isinstance(node.func, ast.Name)
+            and node.func.id in _LOOKUPS
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant | ast.Name)  # it appears twice below
+            and not node.keywords
+        ):
+            return node
+        name = f"{_LOOKUP_TEMP_PREFIX}{next(self._counter)}"
+        container, key = node.args
+        bound = ast.NamedExpr(ast.Name(name, ast.Store()), container)
+        is_dict = ast.Compare(
+            ast.Call(ast.Name(_TYPE, ast.Load()), [bound], []), [ast.Is()], [ast.Name(_DICT, ast.Load())]
+        )
+        get = ast.Attribute(ast.Name(name, ast.Load()), "get", ast.Load())
+        fallback = ast.Call(node.func, [ast.Name(name, ast.Load()), key], [])
+        return ast.IfExp(is_dict, ast.Call(get, [key], []), fallback)
 
 
 class _Lowering:
@@ -110,5 +147,5 @@ def _assign(name: str, value: ast.expr) -> ast.stmt:
 def _tolerant_try(compare: ast.Compare, finish: Callable[[ast.expr], ast.stmt]) -> ast.stmt:
     """``try: finish(True if compare else False) except TypeError: finish(False)``."""
     as_bool = ast.IfExp(compare, ast.Constant(True), ast.Constant(False))
-    handler = ast.ExceptHandler(ast.Name(TYPE_ERROR, ast.Load()), None, [finish(ast.Constant(False))])
+    handler = ast.ExceptHandler(ast.Name(_TYPE_ERROR, ast.Load()), None, [finish(ast.Constant(False))])
     return ast.Try([finish(as_bool)], [handler], [], [])

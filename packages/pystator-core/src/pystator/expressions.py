@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystator import _expression_runtime as runtime
-from pystator._expression_lowering import TYPE_ERROR, lower_return
+from pystator import _expression_lowering as lowering
 from pystator.errors import ExpressionError, ExpressionEvaluationError
 
 __all__ = [
@@ -220,14 +220,14 @@ def _build_function(
         )
         for name in names
     ]
-    statements += lower_return(body) if lowered else [ast.Return(body)]
+    statements += lowering.lower_return(body) if lowered else [ast.Return(body)]
     module = ast.parse(f"def _expression({_CONTEXT_ARG}):\n    return None\n")
     function = module.body[0]
     assert isinstance(function, ast.FunctionDef)
     function.body = statements
     ast.fix_missing_locations(module)
     namespace = runtime.runtime_namespace()
-    namespace[TYPE_ERROR] = TypeError
+    namespace.update(lowering.GLOBALS)
     try:
         code = compile(module, f"<expression {path or source[:40]!r}>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:

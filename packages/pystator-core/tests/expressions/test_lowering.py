@@ -5,6 +5,7 @@ same value, same error, same budgets, over generated expressions and awkward con
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -78,17 +79,28 @@ SCALARS = st.one_of(
     st.sampled_from(["", "a", "ab", "b"]),
     st.sampled_from(OPAQUE),
 )
-VALUES = st.recursive(
-    SCALARS,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from("kj"), children, max_size=2),
-    max_leaves=6,
-)
+class Record(dict[str, Any]):
+    """A dict subclass: lookups take the helper, not the inline ``dict.get``."""
+
+
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    mappings = st.dictionaries(st.sampled_from(["k", "j", 0, 1]), children, max_size=3)
+    return st.one_of(
+        st.lists(children, max_size=3),
+        st.tuples(children),
+        mappings,
+        mappings.map(Record),
+        mappings.map(MappingProxyType),
+    )
+
+
+VALUES = st.recursive(SCALARS, _containers, max_leaves=6)
 
 NAMES = ["a", "b", "c", "missing"]
 LEAVES = st.one_of(
     st.sampled_from(NAMES),
     st.sampled_from(["0", "1", "2.5", "-1", "'a'", "'ab'", "None", "True", "False", "(1, 'a')", "[1, 2]"]),
-    st.sampled_from(["a.k", "b.j.k", "c[0]", "a['k']", "b[1]"]),
+    st.sampled_from(["a.k", "b.j.k", "c[0]", "a['k']", "b[1]", "c[a]", "b[c[0]]", "a[b.k].j", "b[-1]"]),
 )
 COMPARISONS = ["<", "<=", ">", ">=", "==", "!=", "in", "not in"]
 
