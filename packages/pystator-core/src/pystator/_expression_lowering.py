@@ -15,10 +15,11 @@ inline, with the same semantics::
 Operands that are not plain names or constants are first assigned to temporaries, outside the
 ``try``, so that a ``TypeError`` raised while computing an operand escapes exactly as it does from
 the helper call (whose arguments are evaluated before the call). Everything below the outer layer
-stays the translated expression, helpers and all, except lookups: ``a.k`` and ``a[k]`` on a plain
-``dict`` (the usual case) are done inline, anywhere in the expression::
+stays the translated expression, helpers and all, except lookups: the translator writes ``a.k``
+and ``a[k]`` so that a plain ``dict`` (the usual case) is read inline, anywhere in the expression
+(``inline_lookup``)::
 
-    _field(a, "k")       ->  (_w1.get("k") if _type(_w1 := a) is _dict else _field(_w1, "k"))
+    _field(a, "k")       ->  (_t1.get("k") if _type(_t1 := a) is _dict else _field(_t1, "k"))
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import ast
 import itertools
 from collections.abc import Callable, Iterator
 
-__all__ = ["GLOBALS", "TOLERANT_OPERATORS", "lower_return"]
+__all__ = ["GLOBALS", "TOLERANT_OPERATORS", "inline_lookup", "lower_return"]
 
 TOLERANT_OPERATORS: dict[str, ast.cmpop] = {
     "_lt": ast.Lt(),
@@ -45,43 +46,25 @@ _DICT = "_dict"
 GLOBALS: dict[str, object] = {_TYPE_ERROR: TypeError, _TYPE: type, _DICT: dict}
 """What the lowered statements need besides the runtime helpers (the function has no builtins)."""
 
-_LOOKUPS = ("_field", "_item")  # the helpers of ``a.k`` and ``a[k]``: on a dict, ``a.get(k)``
 _TEMP_PREFIX = "_v"
-_LOOKUP_TEMP_PREFIX = "_w"
 
 
 def lower_return(body: ast.expr) -> list[ast.stmt]:
     """Statements that return the value of the translated expression ``body``."""
-    return _Lowering().returning(_InlineLookups().visit(body))
+    return _Lowering().returning(body)
 
 
-class _InlineLookups(ast.NodeTransformer):
-    """``_field(x, k)`` / ``_item(x, k)`` -> ``x.get(k)`` when ``x`` is a dict, the helper otherwise;
-    ``x`` is evaluated once, and only a key that is a name or a constant is inlined (it is written
-    in both branches)."""
-
-    def __init__(self) -> None:
-        self._counter: Iterator[int] = itertools.count(1)
-
-    def visit_Call(self, node: ast.Call) -> ast.expr:
-        self.generic_visit(node)
-        if not (
-            isinstance(node.func, ast.Name)
-            and node.func.id in _LOOKUPS
-            and len(node.args) == 2
-            and isinstance(node.args[1], ast.Constant | ast.Name)  # it appears twice below
-            and not node.keywords
-        ):
-            return node
-        name = f"{_LOOKUP_TEMP_PREFIX}{next(self._counter)}"
-        container, key = node.args
-        bound = ast.NamedExpr(ast.Name(name, ast.Store()), container)
-        is_dict = ast.Compare(
-            ast.Call(ast.Name(_TYPE, ast.Load()), [bound], []), [ast.Is()], [ast.Name(_DICT, ast.Load())]
-        )
-        get = ast.Attribute(ast.Name(name, ast.Load()), "get", ast.Load())
-        fallback = ast.Call(node.func, [ast.Name(name, ast.Load()), key], [])
-        return ast.IfExp(is_dict, ast.Call(get, [key], []), fallback)
+def inline_lookup(helper: str, container: ast.expr, key: ast.Name | ast.Constant, temp: str) -> ast.expr:
+    """``helper(container, key)`` (``_field`` / ``_item``) as ``temp.get(key)`` when the container is
+    a dict, the helper call otherwise; ``container`` is evaluated once (into ``temp``), and ``key``
+    must be a name or a constant since it is written in both branches."""
+    bound = ast.NamedExpr(ast.Name(temp, ast.Store()), container)
+    is_dict = ast.Compare(
+        ast.Call(ast.Name(_TYPE, ast.Load()), [bound], []), [ast.Is()], [ast.Name(_DICT, ast.Load())]
+    )
+    get = ast.Call(ast.Attribute(ast.Name(temp, ast.Load()), "get", ast.Load()), [key], [])
+    fallback = ast.Call(ast.Name(helper, ast.Load()), [ast.Name(temp, ast.Load()), key], [])
+    return ast.IfExp(is_dict, get, fallback)
 
 
 class _Lowering:

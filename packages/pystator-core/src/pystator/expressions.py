@@ -175,7 +175,7 @@ def _compile(source: str, path: str, *, lowered: bool) -> CompiledExpression:
     except (ValueError, RecursionError, MemoryError) as exc:
         raise _refuse(source, path, f"cannot parse: {type(exc).__name__}: {exc}") from None
     _check_size(tree, source, path)
-    translator = _Translator(source, path)
+    translator = _Translator(source, path, inline_lookups=lowered)
     body = translator.translate(tree.body)
     function = _build_function(body, translator.names, source, path, lowered=lowered)
     return CompiledExpression(source, path, frozenset(translator.names), function)
@@ -221,11 +221,12 @@ def _build_function(
         for name in names
     ]
     statements += lowering.lower_return(body) if lowered else [ast.Return(body)]
-    module = ast.parse(f"def _expression({_CONTEXT_ARG}):\n    return None\n")
-    function = module.body[0]
-    assert isinstance(function, ast.FunctionDef)
-    function.body = statements
-    ast.fix_missing_locations(module)
+    arguments = ast.arguments(
+        posonlyargs=[], args=[ast.arg(_CONTEXT_ARG)], kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
+    function = ast.FunctionDef(name="_expression", args=arguments, body=statements, decorator_list=[])
+    module = ast.Module(body=[function], type_ignores=[])
+    _locate(module)
     namespace = runtime.runtime_namespace()
     namespace.update(lowering.GLOBALS)
     try:
@@ -235,6 +236,23 @@ def _build_function(
     exec(code, namespace)
     compiled: Callable[[Mapping[str, Any]], Any] = namespace["_expression"]
     return compiled
+
+
+def _locate(tree: ast.AST) -> None:
+    """Give every node built here the location ``compile`` requires (line 1): what
+    ``ast.fix_missing_locations`` does, in about half the time, which is most of compiling."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node._attributes and not hasattr(node, "lineno"):
+            node.lineno = node.end_lineno = 1  # type: ignore[attr-defined]
+            node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
 
 
 def _call(helper: str, *args: ast.expr) -> ast.expr:
@@ -248,11 +266,12 @@ def _is_identity_constant(node: ast.expr) -> bool:
 class _Translator:
     """Checks one parsed expression against the allow-list and rewrites it for the runtime helpers."""
 
-    def __init__(self, source: str, path: str) -> None:
+    def __init__(self, source: str, path: str, *, inline_lookups: bool) -> None:
         self.source = source
         self.path = path
         self.names: list[str] = []
         self._temps = 0
+        self._inline_lookups = inline_lookups
 
     def refuse(self, construct: str, problem: str = "") -> ExpressionError:
         message = problem or f"{construct} is not allowed"
@@ -293,10 +312,15 @@ class _Translator:
     def attribute(self, node: ast.Attribute) -> ast.expr:
         if node.attr.startswith("_"):
             raise self.refuse(f"attribute {node.attr!r}", f"attribute access is not allowed ({node.attr!r})")
-        return _call("_field", self.translate(node.value), ast.Constant(node.attr))
+        return self._lookup("_field", self.translate(node.value), ast.Constant(node.attr))
 
     def subscript(self, node: ast.Subscript) -> ast.expr:
-        return _call("_item", self.translate(node.value), self.translate(node.slice))
+        return self._lookup("_item", self.translate(node.value), self.translate(node.slice))
+
+    def _lookup(self, helper: str, container: ast.expr, key: ast.expr) -> ast.expr:
+        if self._inline_lookups and isinstance(key, ast.Name | ast.Constant):
+            return lowering.inline_lookup(helper, container, key, self._temp())
+        return _call(helper, container, key)
 
     def binary(self, node: ast.BinOp) -> ast.expr:
         operator = type(node.op)
