@@ -32,8 +32,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pystator import _expression_runtime as runtime
 from pystator import _expression_lowering as lowering
+from pystator import _expression_runtime as runtime
 from pystator.errors import ExpressionError, ExpressionEvaluationError
 
 __all__ = [
@@ -216,7 +216,9 @@ def _build_function(
     statements: list[ast.stmt] = [
         ast.Assign(
             targets=[ast.Name(name, ast.Store())],
-            value=ast.Call(ast.Attribute(value=context, attr="get", ctx=ast.Load()), [ast.Constant(name)], []),
+            value=ast.Call(
+                ast.Attribute(value=context, attr="get", ctx=ast.Load()), [ast.Constant(name)], []
+            ),
         )
         for name in names
     ]

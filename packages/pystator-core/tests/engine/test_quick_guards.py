@@ -22,15 +22,24 @@ GUARDED = [
         "trigger": "go",
         "source": "a",
         "dest": "c",
-        "guards": [{"allOf": [{"expr": "qty * 2 > limit"}, {"not": {"check": {"field": "flag", "op": "is_null"}}}]}],
+        "guards": [
+            {"allOf": [{"expr": "qty * 2 > limit"}, {"not": {"check": {"field": "flag", "op": "is_null"}}}]}
+        ],
     },
     {
         "trigger": "go",
         "source": "a",
         "dest": "d",
-        "guards": [{"anyOf": [{"check": {"field": "order.tier", "op": "eq", "value": "gold"}}, {"expr": "flag"}]}],
+        "guards": [
+            {"anyOf": [{"check": {"field": "order.tier", "op": "eq", "value": "gold"}}, {"expr": "flag"}]}
+        ],
     },
-    {"trigger": "go", "source": "a", "dest": "e", "guards": [{"expr": "0 < qty <= limit and order.tier != 'x'"}]},
+    {
+        "trigger": "go",
+        "source": "a",
+        "dest": "e",
+        "guards": [{"expr": "0 < qty <= limit and order.tier != 'x'"}],
+    },
 ]
 
 

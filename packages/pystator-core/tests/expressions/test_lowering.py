@@ -79,6 +79,8 @@ SCALARS = st.one_of(
     st.sampled_from(["", "a", "ab", "b"]),
     st.sampled_from(OPAQUE),
 )
+
+
 class Record(dict[str, Any]):
     """A dict subclass: lookups take the helper, not the inline ``dict.get``."""
 
@@ -113,9 +115,9 @@ def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     identity = st.tuples(children, st.sampled_from(["is", "is not"]), st.sampled_from(["None", "True"])).map(
         lambda t: f"({t[0]} {t[1]} {t[2]})"
     )
-    logic = st.tuples(children, st.lists(st.tuples(st.sampled_from(["and", "or"]), children), min_size=1)).map(
-        lambda t: "(" + t[0] + "".join(f" {op} {operand}" for op, operand in t[1]) + ")"
-    )
+    logic = st.tuples(
+        children, st.lists(st.tuples(st.sampled_from(["and", "or"]), children), min_size=1)
+    ).map(lambda t: "(" + t[0] + "".join(f" {op} {operand}" for op, operand in t[1]) + ")")
     arithmetic = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "%", "**"]), children).map(
         lambda t: f"({t[0]} {t[1]} {t[2]})"
     )

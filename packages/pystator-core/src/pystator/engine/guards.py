@@ -270,10 +270,7 @@ def quick_test(guards: tuple[Guard, ...]) -> Callable[[Mapping[str, Any]], Any] 
         return tests[0]
 
     def every_guard(context: Mapping[str, Any]) -> bool:
-        for test in tests:
-            if not test(context):
-                return False
-        return True
+        return all(test(context) for test in tests)
 
     return every_guard
 

@@ -34,7 +34,7 @@ from pystator.engine.reserved import EVENT_KEY, HISTORY_KEY, is_timer_trigger
 from pystator.engine.results import success
 from pystator.engine.selection import GuardAbort, Pending, first_enabled, resolve, select
 from pystator.engine.settle import MAX_STEPS, settle
-from pystator.errors import ContextValidationError, FSMError
+from pystator.errors import ContextValidationError
 from pystator.event import Event
 from pystator.result import TransitionResult
 
@@ -179,14 +179,7 @@ class Kernel:
                 return call.fail("context_validation", error, validation_errors=problems)
         if single is None:
             return self._select_all(call)
-        candidates = single.table[name]
-        try:
-            outcome = first_enabled(candidates, single, call.ctx, call)
-        except GuardAbort as abort:
-            return aborted(call, abort)
-        if type(outcome) is Pending:
-            return self._resume(call, candidates, outcome)
-        return self._chosen(call, outcome)  # type: ignore[arg-type]
+        return self._select_one(call, single)
 
     def eventless(
         self, state: str, context: Mapping[str, Any] | None
@@ -219,6 +212,17 @@ class Kernel:
         elif any(name in atom.table for atom in atoms):
             return None
         return unhandled(self.machine, state, name)
+
+    def _select_one(self, call: Call, atom: Node) -> Outcome:
+        """Selection in a single atom (a leaf state)."""
+        candidates = atom.table[call.name]
+        try:
+            outcome = first_enabled(candidates, atom, call.ctx, call)
+        except GuardAbort as abort:
+            return aborted(call, abort)
+        if type(outcome) is Pending:
+            return self._resume(call, candidates, outcome)
+        return self._chosen(call, outcome)  # type: ignore[arg-type]
 
     def _resume(self, call: Call, candidates: tuple[Candidate, ...], pending: Pending) -> Steps:
         """Finish single-atom selection after a guard answered with an awaitable."""
