@@ -10,8 +10,9 @@ on sequences, ``round``) runs under a budget far below what would hurt a process
 
 How: the source is parsed once, at compile time, with :mod:`ast`; each node is checked against an
 allow-list and rewritten into a small Python function whose risky operators call the budgeted
-helpers of :mod:`pystator._expression_runtime`. That function is compiled with :func:`compile` and
-runs with no builtins, so evaluation costs about as much as the equivalent hand-written lambda.
+helpers of :mod:`pystator._expression_runtime` (the outer comparisons are done inline, see
+:mod:`pystator._expression_lowering`). That function is compiled with :func:`compile` and runs with
+no builtins, so evaluation costs about as much as the equivalent hand-written lambda.
 
 Semantics worth knowing (the guide ``docs/guides/expressions.md`` has the full list):
 
@@ -31,6 +32,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pystator import _expression_lowering as lowering
 from pystator import _expression_runtime as runtime
 from pystator.errors import ExpressionError, ExpressionEvaluationError
 
@@ -46,7 +48,6 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset(runtime.FUNCTIONS)
 """Functions an expression may call: abs bool float int len lower max min round str upper."""
 
 _CONTEXT_ARG = "_context"
-_GET = "_get"
 _TEMP_PREFIX = "_t"
 _IDENTITY_CONSTANTS = (None, True, False)
 
@@ -99,10 +100,12 @@ class CompiledExpression:
     """A validated expression, ready to evaluate against any context mapping.
 
     ``source`` is the text as written; ``names`` the top-level context names it reads (for
-    ``order.qty`` that is ``order``).
+    ``order.qty`` that is ``order``). ``unchecked`` is the compiled function itself: the same value
+    as ``evaluate``, but a failure escapes as whatever Python raised (for callers that only need to
+    know that it failed, such as the engine's memo shortcut).
     """
 
-    __slots__ = ("_function", "names", "path", "source")
+    __slots__ = ("_function", "names", "path", "source", "unchecked")
 
     def __init__(
         self, source: str, path: str, names: frozenset[str], function: Callable[[Mapping[str, Any]], Any]
@@ -111,6 +114,7 @@ class CompiledExpression:
         self.path = path
         self.names = names
         self._function = function
+        self.unchecked = function
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
         """The expression's value over ``context``; raises only :class:`ExpressionEvaluationError`."""
@@ -144,6 +148,12 @@ def compile_expression(source: str, *, path: str = "") -> CompiledExpression:
     ``path`` says where the expression sits in the configuration (``transitions[2].guards[0].expr``)
     and prefixes every error message.
     """
+    return _compile(source, path, lowered=True)
+
+
+def _compile(source: str, path: str, *, lowered: bool) -> CompiledExpression:
+    """``compile_expression``; ``lowered`` False keeps the outer comparisons as helper calls (the
+    reference form the tests compare the lowered one with, see :mod:`pystator._expression_lowering`)."""
     if not isinstance(source, str):
         raise _refuse(source, path, f"expected an expression string, got {type(source).__name__}")
     if len(source) > runtime.MAX_SOURCE_LENGTH:
@@ -165,9 +175,9 @@ def compile_expression(source: str, *, path: str = "") -> CompiledExpression:
     except (ValueError, RecursionError, MemoryError) as exc:
         raise _refuse(source, path, f"cannot parse: {type(exc).__name__}: {exc}") from None
     _check_size(tree, source, path)
-    translator = _Translator(source, path)
+    translator = _Translator(source, path, inline_lookups=lowered)
     body = translator.translate(tree.body)
-    function = _build_function(body, translator.names, source, path)
+    function = _build_function(body, translator.names, source, path, lowered=lowered)
     return CompiledExpression(source, path, frozenset(translator.names), function)
 
 
@@ -194,27 +204,33 @@ def _check_size(tree: ast.AST, source: str, path: str) -> None:
 
 
 def _build_function(
-    body: ast.expr, names: list[str], source: str, path: str
+    body: ast.expr, names: list[str], source: str, path: str, *, lowered: bool
 ) -> Callable[[Mapping[str, Any]], Any]:
-    """``def f(_context): _get = _context.get; <name> = _get("<name>") ...; return <body>``."""
-    statements: list[ast.stmt] = []
-    if names:
-        get = ast.Attribute(value=ast.Name(_CONTEXT_ARG, ast.Load()), attr="get", ctx=ast.Load())
-        statements.append(ast.Assign(targets=[ast.Name(_GET, ast.Store())], value=get))
-        statements.extend(
-            ast.Assign(
-                targets=[ast.Name(name, ast.Store())],
-                value=ast.Call(ast.Name(_GET, ast.Load()), [ast.Constant(name)], []),
-            )
-            for name in names
+    """``def f(_context): <name> = _context.get("<name>") ...; return <body>`` (``body`` lowered
+    into statements when ``lowered``).
+
+    Every name is read up front, in order of first appearance; ``_context.get(...)`` per name is
+    cheaper than binding ``_context.get`` once (CPython specialises the method call on a dict).
+    """
+    context = ast.Name(_CONTEXT_ARG, ast.Load())
+    statements: list[ast.stmt] = [
+        ast.Assign(
+            targets=[ast.Name(name, ast.Store())],
+            value=ast.Call(
+                ast.Attribute(value=context, attr="get", ctx=ast.Load()), [ast.Constant(name)], []
+            ),
         )
-    statements.append(ast.Return(body))
-    module = ast.parse(f"def _expression({_CONTEXT_ARG}):\n    return None\n")
-    function = module.body[0]
-    assert isinstance(function, ast.FunctionDef)
-    function.body = statements
-    ast.fix_missing_locations(module)
+        for name in names
+    ]
+    statements += lowering.lower_return(body) if lowered else [ast.Return(body)]
+    arguments = ast.arguments(
+        posonlyargs=[], args=[ast.arg(_CONTEXT_ARG)], kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
+    function = ast.FunctionDef(name="_expression", args=arguments, body=statements, decorator_list=[])
+    module = ast.Module(body=[function], type_ignores=[])
+    _locate(module)
     namespace = runtime.runtime_namespace()
+    namespace.update(lowering.GLOBALS)
     try:
         code = compile(module, f"<expression {path or source[:40]!r}>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -222,6 +238,23 @@ def _build_function(
     exec(code, namespace)
     compiled: Callable[[Mapping[str, Any]], Any] = namespace["_expression"]
     return compiled
+
+
+def _locate(tree: ast.AST) -> None:
+    """Give every node built here the location ``compile`` requires (line 1): what
+    ``ast.fix_missing_locations`` does, in about half the time, which is most of compiling."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node._attributes and not hasattr(node, "lineno"):
+            node.lineno = node.end_lineno = 1  # type: ignore[attr-defined]
+            node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
 
 
 def _call(helper: str, *args: ast.expr) -> ast.expr:
@@ -235,11 +268,12 @@ def _is_identity_constant(node: ast.expr) -> bool:
 class _Translator:
     """Checks one parsed expression against the allow-list and rewrites it for the runtime helpers."""
 
-    def __init__(self, source: str, path: str) -> None:
+    def __init__(self, source: str, path: str, *, inline_lookups: bool) -> None:
         self.source = source
         self.path = path
         self.names: list[str] = []
         self._temps = 0
+        self._inline_lookups = inline_lookups
 
     def refuse(self, construct: str, problem: str = "") -> ExpressionError:
         message = problem or f"{construct} is not allowed"
@@ -280,10 +314,15 @@ class _Translator:
     def attribute(self, node: ast.Attribute) -> ast.expr:
         if node.attr.startswith("_"):
             raise self.refuse(f"attribute {node.attr!r}", f"attribute access is not allowed ({node.attr!r})")
-        return _call("_field", self.translate(node.value), ast.Constant(node.attr))
+        return self._lookup("_field", self.translate(node.value), ast.Constant(node.attr))
 
     def subscript(self, node: ast.Subscript) -> ast.expr:
-        return _call("_item", self.translate(node.value), self.translate(node.slice))
+        return self._lookup("_item", self.translate(node.value), self.translate(node.slice))
+
+    def _lookup(self, helper: str, container: ast.expr, key: ast.expr) -> ast.expr:
+        if self._inline_lookups and isinstance(key, ast.Name | ast.Constant):
+            return lowering.inline_lookup(helper, container, key, self._temp())
+        return _call(helper, container, key)
 
     def binary(self, node: ast.BinOp) -> ast.expr:
         operator = type(node.op)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pystator.engine.actions import plan_actions
 from pystator.engine.compiled import CompiledMachine
-from pystator.engine.guards import GuardBinding, compile_guards
+from pystator.engine.guards import GuardBinding, compile_guards, quick_test
 from pystator.engine.hierarchy import default_atoms
 from pystator.engine.nodes import CompiledTransition, Node
 from pystator.engine.reserved import after_trigger, timeout_trigger
@@ -182,9 +182,12 @@ def _region_guards_actions(
         if region is None:
             raise ConfigurationError(f"transitions[{index}].region: unknown region {region_name!r}")
         transition.region = region
+        transition.test = None
     if fields["guards"]:
         transition.guards = compile_guards(fields["guards"], binding, path=f"transitions[{index}].guards")
         transition.pure = all(guard.pure for guard in transition.guards)
+        if region_name is None:
+            transition.test = quick_test(transition.guards)
     if fields["actions"]:
         transition.actions = plan_actions(fields["actions"], "transition", None)
 

@@ -17,6 +17,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any
 
+from pystator.engine.nodes import unguarded
 from pystator.errors import ConfigurationError, GuardNotFoundError
 from pystator.guards import GuardRegistry
 
@@ -30,6 +31,7 @@ __all__ = [
     "RegisteredGuard",
     "compile_guard",
     "compile_guards",
+    "quick_test",
 ]
 
 Verdict = bool | Awaitable[Any]
@@ -96,14 +98,24 @@ class RegisteredGuard(Guard):
 
 
 class PredicateGuard(Guard):
-    """``expr:`` or ``check:``: a synchronous predicate compiled at load time."""
+    """``expr:`` or ``check:``: a synchronous predicate compiled at load time.
 
-    __slots__ = ("predicate",)
+    ``test`` answers the same question for ``quick_test``: truthy exactly when the guard passes, but
+    free to raise anything where the guard would raise an error (by default, the predicate itself).
+    """
+
+    __slots__ = ("predicate", "test")
     pure = True
 
-    def __init__(self, label: str, predicate: Callable[[Mapping[str, Any]], Any]) -> None:
+    def __init__(
+        self,
+        label: str,
+        predicate: Callable[[Mapping[str, Any]], Any],
+        test: Callable[[Mapping[str, Any]], Any] | None = None,
+    ) -> None:
         super().__init__(label)
         self.predicate = predicate
+        self.test = predicate if test is None else test
 
     def __call__(self, context: Mapping[str, Any]) -> Verdict:
         return bool(self.predicate(context))
@@ -221,7 +233,7 @@ def compile_guard(entry: Any, binding: GuardBinding, *, path: str) -> Guard:
         from pystator.expressions import compile_expression
 
         compiled = compile_expression(expr, path=f"{path}.expr")
-        return PredicateGuard(f"expr: {expr}", compiled.evaluate)
+        return PredicateGuard(f"expr: {expr}", compiled.evaluate, compiled.unchecked)
     check = getattr(entry, "check", None)
     if check is not None:
         from pystator.conditions import compile_check
@@ -239,6 +251,28 @@ def compile_guard(entry: Any, binding: GuardBinding, *, path: str) -> Guard:
         part = compile_guard(entry.not_, binding, path=f"{path}.not")
         return NotGuard(f"not({part.label})", (part,))
     raise ConfigurationError(f"{path}: cannot compile guard entry {entry!r}")
+
+
+def quick_test(guards: tuple[Guard, ...]) -> Callable[[Mapping[str, Any]], Any] | None:
+    """One function deciding a transition's guards for the kernel's memo shortcut (``Kernel.quick``),
+    or None when a guard is not pure.
+
+    The function is truthy exactly when every guard passes, and raises (anything) where a guard
+    would fail; it may be given the caller's plain ``dict`` rather than a read-only view, since pure
+    guards only read the context.
+    """
+    if not all(guard.pure for guard in guards):
+        return None
+    tests = tuple(guard.test if type(guard) is PredicateGuard else guard for guard in guards)
+    if not tests:
+        return unguarded
+    if len(tests) == 1:
+        return tests[0]
+
+    def every_guard(context: Mapping[str, Any]) -> bool:
+        return all(test(context) for test in tests)
+
+    return every_guard
 
 
 def _check_label(check: Any) -> str:

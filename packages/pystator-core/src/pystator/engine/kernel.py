@@ -34,7 +34,7 @@ from pystator.engine.reserved import EVENT_KEY, HISTORY_KEY, is_timer_trigger
 from pystator.engine.results import success
 from pystator.engine.selection import GuardAbort, Pending, first_enabled, resolve, select
 from pystator.engine.settle import MAX_STEPS, settle
-from pystator.errors import ContextValidationError, FSMError
+from pystator.errors import ContextValidationError
 from pystator.event import Event
 from pystator.result import TransitionResult
 
@@ -122,19 +122,20 @@ class Kernel:
         candidates = leaf.table.get(name)
         if candidates is None or not self._quick:
             return None
-        ctx = _EMPTY_CONTEXT if context is None else MappingProxyType(context)
-        try:
-            for candidate in candidates:
-                transition = candidate.transition
-                if not transition.pure or transition.region is not None:
-                    return None
-                for guard in transition.guards:
-                    if not guard(ctx):
-                        break
-                else:
-                    return candidate.results.get(leaf)
-        except FSMError:
-            return None
+        if type(context) is dict:
+            ctx: Mapping[str, Any] = context  # pure guards only read: no read-only view needed
+        else:
+            ctx = _EMPTY_CONTEXT if context is None else MappingProxyType(context)
+        for candidate in candidates:
+            test = candidate.transition.test
+            if test is None:
+                return None
+            try:
+                if not test(ctx):
+                    continue
+            except Exception:  # ``start`` evaluates the guards again and reports the failure
+                return None
+            return candidate.results.get(leaf)
         return None
 
     def start(
@@ -149,10 +150,16 @@ class Kernel:
         else:
             name, event = self.trigger_name(trigger)
         node = self.machine.states.get(state)
-        atoms = node.default if node is not None else self.atoms(state)
+        if node is not None:
+            atoms = node.default
+        else:  # a configuration string: its memo first, parsing (even from the parse memo) costs more
+            known = self._results.get((state, name)) if trace is None else None
+            if known is not None:
+                return known
+            atoms = self.atoms(state)
         single = atoms[0] if len(atoms) == 1 else None
         leaf = single if single is node else None
-        if trace is None:
+        if trace is None and node is not None:
             known = leaf.static_results.get(name) if leaf is not None else self._results.get((state, name))
             if known is not None:
                 return known
@@ -172,14 +179,7 @@ class Kernel:
                 return call.fail("context_validation", error, validation_errors=problems)
         if single is None:
             return self._select_all(call)
-        candidates = single.table[name]
-        try:
-            outcome = first_enabled(candidates, single, call.ctx, call)
-        except GuardAbort as abort:
-            return aborted(call, abort)
-        if type(outcome) is Pending:
-            return self._resume(call, candidates, outcome)
-        return self._chosen(call, outcome)  # type: ignore[arg-type]
+        return self._select_one(call, single)
 
     def eventless(
         self, state: str, context: Mapping[str, Any] | None
@@ -212,6 +212,17 @@ class Kernel:
         elif any(name in atom.table for atom in atoms):
             return None
         return unhandled(self.machine, state, name)
+
+    def _select_one(self, call: Call, atom: Node) -> Outcome:
+        """Selection in a single atom (a leaf state)."""
+        candidates = atom.table[call.name]
+        try:
+            outcome = first_enabled(candidates, atom, call.ctx, call)
+        except GuardAbort as abort:
+            return aborted(call, abort)
+        if type(outcome) is Pending:
+            return self._resume(call, candidates, outcome)
+        return self._chosen(call, outcome)  # type: ignore[arg-type]
 
     def _resume(self, call: Call, candidates: tuple[Candidate, ...], pending: Pending) -> Steps:
         """Finish single-atom selection after a guard answered with an awaitable."""

@@ -11,14 +11,14 @@ candidate table may be a ``PendingTable`` until first read (see ``tables.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pystator.engine.guards import Guard
     from pystator.result import ActionSpec, TimerSpec, TransitionResult
 
-__all__ = ["Candidate", "CompiledTransition", "Node", "PendingTable"]
+__all__ = ["Candidate", "CompiledTransition", "Node", "PendingTable", "unguarded"]
 
 
 class Node:
@@ -146,6 +146,7 @@ class CompiledTransition:
         "region",
         "sources",
         "target",
+        "test",
         "timer_triggers",
         "trigger",
     )
@@ -174,6 +175,9 @@ class CompiledTransition:
         self.deep = False
         self.guards: tuple[Guard, ...] = ()
         self.pure = True  # every guard is decided by configuration alone (see Guard.pure)
+        # The guards as one function for the kernel's memo shortcut (guards.quick_test); None when
+        # the shortcut does not apply (a guard that is not pure, or a region-scoped transition).
+        self.test: Callable[[Mapping[str, Any]], Any] | None = unguarded
         self.actions: tuple[ActionSpec, ...] = ()
         self.region: Node | None = None
         self.timer_triggers: tuple[str, ...] = ()
@@ -195,6 +199,11 @@ class CompiledTransition:
 
     def __repr__(self) -> str:
         return f"<Transition #{self.index} {self.label}>"
+
+
+def unguarded(context: Mapping[str, Any]) -> bool:
+    """The ``test`` of a transition without guards."""
+    return True
 
 
 class Candidate:
