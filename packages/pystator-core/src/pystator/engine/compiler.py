@@ -135,8 +135,12 @@ def _compile_transitions(
 ) -> _Transitions:
     """Every transition resolved and linked to its sources (``Node.outgoing``), in one pass."""
     states = tree.states
+    get_state = states.get
     found = _Transitions()
+    user_triggers = found.user_triggers
+    add_trigger = found.triggers.add
     compiled: list[CompiledTransition] = []
+    append = compiled.append
     for index, definition in enumerate(definitions):
         # The fields as a dict: every attribute read of a pydantic model goes through the slow
         # ``BaseModel.__getattr__`` hook, and nine reads per transition add up in a large machine.
@@ -145,29 +149,31 @@ def _compile_transitions(
         if trigger is not None:
             if normalizer is not None:
                 trigger = normalizer(trigger)
-            found.user_triggers[trigger] = None
-        node = states.get(source) if type(source) is str else None
+            user_triggers[trigger] = None
+        node = get_state(source) if type(source) is str else None
         if node is None:
             sources = _resolve_sources(source, states, index)
         else:  # a leaf's default atoms are the one-tuple of itself: shared, not built again
             sources = node.default if node.is_leaf else (node,)
-        target = states.get(dest) if dest is not None else None
+        target = get_state(dest) if dest is not None else None
         transition = CompiledTransition(
-            index,
-            definition,
-            trigger,
-            sources,
-            target,
-            after_ms=after,
-            auto=fields["auto"],
-            internal=fields["internal"],
+            index, definition, trigger, sources, target, after, fields["auto"], fields["internal"]
         )
         if target is None and dest is not None:
             _resolve_dest(transition, dest, states, index)
         if fields["region"] is not None or fields["guards"] or fields["actions"]:
             _region_guards_actions(transition, fields, tree, binding)
-        compiled.append(transition)
-        found.add(transition, node)
+        append(transition)
+        if node is not None and after is None and transition.history is None and not transition.auto:
+            # The common case of ``_Transitions.add``, inline: one plain source, nothing else to note.
+            outgoing = node.outgoing
+            if outgoing is None:
+                node.outgoing = [transition]
+            else:
+                outgoing.append(transition)
+            add_trigger(trigger)
+        else:
+            found.add(transition, node)
     found.transitions = tuple(compiled)
     return found
 
