@@ -157,7 +157,14 @@ def _compile_transitions(
             sources = node.default if node.is_leaf else (node,)
         target = get_state(dest) if dest is not None else None
         transition = CompiledTransition(
-            index, definition, trigger, sources, target, after, fields["auto"], fields["internal"]
+            index,
+            definition,
+            trigger,
+            sources,
+            target,
+            after_ms=after,
+            auto=fields["auto"],
+            internal=fields["internal"],
         )
         if target is None and dest is not None:
             _resolve_dest(transition, dest, states, index)

@@ -157,6 +157,7 @@ class CompiledTransition:
         trigger: str | None = None,
         sources: tuple[Node, ...] = (),
         target: Node | None = None,
+        *,
         after_ms: int | None = None,
         auto: bool = False,
         internal: bool = False,
