@@ -36,8 +36,14 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
     timed: list[Node] = []
+    parallel: list[Node] = []
+    has_choices = False
     for node in states.values():
         fields = node.definition.__dict__  # see _compile_transitions
+        if node.is_parallel:
+            parallel.append(node)
+        elif node.is_choice:
+            has_choices = True
         if fields["timeout"] is not None:
             timed.append(node)
         if fields["on_enter"]:
@@ -54,14 +60,10 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     _link_sources(timeouts, triggers)
     triggers.discard(None)
     triggers.discard(BRANCH)
-    if found.has_auto or any(node.is_choice for node in states.values()):
+    if found.has_auto or has_choices:
         for node in states.values():  # ``auto`` and ``branches`` must be right before first use
             build_tables(node)
-    joins = tuple(
-        node
-        for node in states.values()
-        if node.is_parallel and all(region.final is not None for region in node.regions)
-    )
+    joins = tuple(node for node in parallel if all(region.final is not None for region in node.regions))
     return CompiledMachine(
         states=states,
         regions=tree.regions,
@@ -77,6 +79,7 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
         validator=_context_validator(config),
         binding=binding,
         has_auto=found.has_auto,
+        has_choices=has_choices,
     )
 
 
