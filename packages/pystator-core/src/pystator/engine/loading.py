@@ -31,14 +31,15 @@ class _Promotions:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.pending = 0
-        self.allowance = _MIN_ALLOWANCE
+        self.allowance = _MIN_ALLOWANCE  # a quarter of the objects after the last full collection
         self.full_collections = -1
 
     def promote(self, young: int) -> None:
         with self.lock:
             full_collections = gc.get_stats()[-1]["collections"]
-            if full_collections != self.full_collections:  # the collector did one since
+            if full_collections != self.full_collections:  # the first time, or the collector did one
                 self.pending, self.full_collections = 0, full_collections
+                self.allowance = _allowance()
             gc.freeze()
             gc.unfreeze()
             self.pending += young
@@ -46,7 +47,12 @@ class _Promotions:
                 gc.collect()
                 self.pending = 0
                 self.full_collections = gc.get_stats()[-1]["collections"]
-                self.allowance = max(_MIN_ALLOWANCE, len(gc.get_objects()) // 4)
+                self.allowance = _allowance()
+
+
+def _allowance() -> int:
+    """A quarter of the objects the collector tracks (the share at which it collects in full)."""
+    return max(_MIN_ALLOWANCE, len(gc.get_objects()) // 4)
 
 
 _promotions = _Promotions()
