@@ -159,20 +159,17 @@ def _compile_transitions(
         else:  # a leaf's default atoms are the one-tuple of itself: shared, not built again
             sources = node.default if node.is_leaf else (node,)
         target = get_state(dest) if dest is not None else None
-        transition = CompiledTransition(
-            index,
-            definition,
-            trigger,
-            sources,
-            target,
-            after_ms=after,
-            auto=fields["auto"],
-            internal=fields["internal"],
-        )
-        if target is None and dest is not None:
-            _resolve_dest(transition, dest, states, index)
-        if fields["region"] is not None or fields["guards"] or fields["actions"]:
-            _region_guards_actions(transition, fields, tree, binding)
+        transition = CompiledTransition(index, definition, trigger, sources, target)
+        if (
+            after is not None
+            or fields["auto"]
+            or fields["internal"]
+            or (target is None and dest is not None)
+            or fields["region"] is not None
+            or fields["guards"]
+            or fields["actions"]
+        ):
+            _complete(transition, fields, tree, binding)
         append(transition)
         if node is not None and after is None and transition.history is None and not transition.auto:
             # The common case of ``_Transitions.add``, inline: one plain source, nothing else to note.
@@ -188,10 +185,19 @@ def _compile_transitions(
     return found
 
 
-def _region_guards_actions(
+def _complete(
     transition: CompiledTransition, fields: dict[str, Any], tree: StateTree, binding: GuardBinding
 ) -> None:
+    """What a plain transition lacks: options, a destination other than a state, a region, guards,
+    actions. (Set here rather than passed to ``CompiledTransition``: keyword arguments cost as much
+    as the rest of that call.)"""
     index = transition.index
+    transition.after_ms = fields["after"]
+    transition.auto = fields["auto"]
+    transition.internal = fields["internal"]
+    dest = fields["dest"]
+    if transition.target is None and dest is not None:
+        _resolve_dest(transition, dest, tree.states, index)
     region_name = fields["region"]
     if region_name is not None:
         region = tree.regions.get(region_name)
