@@ -84,9 +84,8 @@ class StateMachine:
         cls, data: Mapping[str, Any], *, base_path: str | Path | None = None, **registries: Any
     ) -> StateMachine:
         """Build from a loaded YAML/JSON mapping; ``ConfigurationError`` lists every problem."""
-        with gc_paused():
-            config = parse_machine_config(data, base_path=base_path)
-        return cls(config, **registries)
+        with gc_paused():  # one pause for validation and compilation (see gc_paused)
+            return cls(parse_machine_config(data, base_path=base_path), **registries)
 
     @classmethod
     def from_yaml(cls, path: str | Path, **registries: Any) -> StateMachine:

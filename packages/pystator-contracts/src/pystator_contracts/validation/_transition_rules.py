@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from pystator_contracts._render import did_you_mean, one_of
 from pystator_contracts.graph import parse_dest
 from pystator_contracts.machine import TransitionDef
@@ -15,12 +12,28 @@ __all__ = ["check_transitions"]
 
 def check_transitions(ctx: RuleContext) -> None:
     type_of = ctx.graph.type_of
+    kind_of = type_of.get
     automatic: list[int] = []
     for i, transition in enumerate(ctx.config.transitions):
         fields = transition.__dict__  # one read instead of six (see MachineGraph)
-        if fields["auto"]:
+        auto = fields["auto"]
+        if auto:
             automatic.append(i)
-        if _nothing_to_check(fields, type_of):
+        # Skip the common shape that no rule below can object to (without building the paths of
+        # messages that will never be written): one plain source state that a transition may
+        # leave, a plain destination state or none, no region, not internal.
+        source, dest = fields["source"], fields["dest"]
+        kind = kind_of(source) if type(source) is str else None
+        if (
+            kind is not None
+            and kind != "terminal"
+            and (kind != "choice" or auto)
+            and fields["region"] is None
+            and not fields["internal"]
+            and ":" not in source
+            and source != "*"
+            and (dest is None or (dest in type_of and ":" not in dest and "(" not in dest))
+        ):
             continue
         _sources(ctx, i, transition)
         _dest(ctx, i, transition)
@@ -28,20 +41,6 @@ def check_transitions(ctx: RuleContext) -> None:
         _internal(ctx, i, transition)
     _choice_states(ctx, automatic)
     _auto_cycles(ctx, automatic)
-
-
-def _nothing_to_check(fields: Mapping[str, Any], type_of: Mapping[str, str]) -> bool:
-    """True for the common shape that no rule below can object to: one plain source state that a
-    transition may leave, a plain destination state (or none), no region, not internal. Saves
-    building the paths of messages that will never be written."""
-    source, dest = fields["source"], fields["dest"]
-    kind = type_of.get(source) if type(source) is str else None
-    if kind is None or kind == "terminal" or fields["region"] is not None or fields["internal"]:
-        return False
-    if (kind == "choice" and not fields["auto"]) or ":" in source or source == "*":
-        return False
-    # A state name without ":" or "(" is neither "parent:entry_point" nor a history target.
-    return dest is None or (dest in type_of and ":" not in dest and "(" not in dest)
 
 
 def _source_paths(ctx: RuleContext, i: int, transition: TransitionDef) -> list[tuple[str, str]]:

@@ -56,6 +56,7 @@ class CompiledMachine:
         validator: Callable[[Mapping[str, Any]], list[str]] | None,
         binding: GuardBinding,
         has_auto: bool,
+        has_choices: bool,
     ) -> None:
         self.states = states
         self.regions = regions
@@ -71,4 +72,4 @@ class CompiledMachine:
         self.validator = validator
         self.binding = binding
         self.has_auto = has_auto  # some state has an eventless (``auto``) transition
-        self.has_choices = any(node.is_choice for node in states.values())
+        self.has_choices = has_choices  # some state is a choice state

@@ -36,8 +36,14 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     initial = _initial_state(tree)
     normalizer = _NORMALIZERS.get(config.meta.event_normalizer or "")
     timed: list[Node] = []
+    parallel: list[Node] = []
+    has_choices = False
     for node in states.values():
         fields = node.definition.__dict__  # see _compile_transitions
+        if node.is_parallel:
+            parallel.append(node)
+        elif node.is_choice:
+            has_choices = True
         if fields["timeout"] is not None:
             timed.append(node)
         if fields["on_enter"]:
@@ -54,14 +60,10 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     _link_sources(timeouts, triggers)
     triggers.discard(None)
     triggers.discard(BRANCH)
-    if found.has_auto or any(node.is_choice for node in states.values()):
+    if found.has_auto or has_choices:
         for node in states.values():  # ``auto`` and ``branches`` must be right before first use
             build_tables(node)
-    joins = tuple(
-        node
-        for node in states.values()
-        if node.is_parallel and all(region.final is not None for region in node.regions)
-    )
+    joins = tuple(node for node in parallel if all(region.final is not None for region in node.regions))
     return CompiledMachine(
         states=states,
         regions=tree.regions,
@@ -77,6 +79,7 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
         validator=_context_validator(config),
         binding=binding,
         has_auto=found.has_auto,
+        has_choices=has_choices,
     )
 
 
@@ -135,8 +138,12 @@ def _compile_transitions(
 ) -> _Transitions:
     """Every transition resolved and linked to its sources (``Node.outgoing``), in one pass."""
     states = tree.states
+    get_state = states.get
     found = _Transitions()
+    user_triggers = found.user_triggers
+    add_trigger = found.triggers.add
     compiled: list[CompiledTransition] = []
+    append = compiled.append
     for index, definition in enumerate(definitions):
         # The fields as a dict: every attribute read of a pydantic model goes through the slow
         # ``BaseModel.__getattr__`` hook, and nine reads per transition add up in a large machine.
@@ -145,37 +152,52 @@ def _compile_transitions(
         if trigger is not None:
             if normalizer is not None:
                 trigger = normalizer(trigger)
-            found.user_triggers[trigger] = None
-        node = states.get(source) if type(source) is str else None
+            user_triggers[trigger] = None
+        node = get_state(source) if type(source) is str else None
         if node is None:
             sources = _resolve_sources(source, states, index)
         else:  # a leaf's default atoms are the one-tuple of itself: shared, not built again
             sources = node.default if node.is_leaf else (node,)
-        target = states.get(dest) if dest is not None else None
-        transition = CompiledTransition(
-            index,
-            definition,
-            trigger,
-            sources,
-            target,
-            after_ms=after,
-            auto=fields["auto"],
-            internal=fields["internal"],
-        )
-        if target is None and dest is not None:
-            _resolve_dest(transition, dest, states, index)
-        if fields["region"] is not None or fields["guards"] or fields["actions"]:
-            _region_guards_actions(transition, fields, tree, binding)
-        compiled.append(transition)
-        found.add(transition, node)
+        target = get_state(dest) if dest is not None else None
+        transition = CompiledTransition(index, definition, trigger, sources, target)
+        if (
+            after is not None
+            or fields["auto"]
+            or fields["internal"]
+            or (target is None and dest is not None)
+            or fields["region"] is not None
+            or fields["guards"]
+            or fields["actions"]
+        ):
+            _complete(transition, fields, tree, binding)
+        append(transition)
+        if node is not None and after is None and transition.history is None and not transition.auto:
+            # The common case of ``_Transitions.add``, inline: one plain source, nothing else to note.
+            outgoing = node.outgoing
+            if outgoing is None:
+                node.outgoing = [transition]
+            else:
+                outgoing.append(transition)
+            add_trigger(trigger)
+        else:
+            found.add(transition, node)
     found.transitions = tuple(compiled)
     return found
 
 
-def _region_guards_actions(
+def _complete(
     transition: CompiledTransition, fields: dict[str, Any], tree: StateTree, binding: GuardBinding
 ) -> None:
+    """What a plain transition lacks: options, a destination other than a state, a region, guards,
+    actions. (Set here rather than passed to ``CompiledTransition``: keyword arguments cost as much
+    as the rest of that call.)"""
     index = transition.index
+    transition.after_ms = fields["after"]
+    transition.auto = fields["auto"]
+    transition.internal = fields["internal"]
+    dest = fields["dest"]
+    if transition.target is None and dest is not None:
+        _resolve_dest(transition, dest, tree.states, index)
     region_name = fields["region"]
     if region_name is not None:
         region = tree.regions.get(region_name)

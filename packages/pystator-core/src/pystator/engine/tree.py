@@ -33,6 +33,8 @@ class StateTree:
 
 def build_tree(definitions: Sequence[StateDef]) -> StateTree:
     states, nested, initial_named = _state_nodes(definitions)
+    if not nested:
+        return _flat_tree(states, initial_named)
     regions, member_region = _region_nodes(definitions, nested, states)
     if member_region:  # region members may be placed without naming a parent
         nested = [i for i, d in enumerate(definitions) if _nested(d) or d.name in member_region]
@@ -51,6 +53,21 @@ def build_tree(definitions: Sequence[StateDef]) -> StateTree:
     for region in regions.values():
         _resolve_region_bounds(region, states)
     return StateTree(states, regions, roots)
+
+
+def _flat_tree(states: dict[str, Node], initial_named: set[str]) -> StateTree:
+    """``build_tree`` of states that name no parent and have no regions: every state is a root and
+    a leaf, numbered in definition order."""
+    roots = tuple(states.values())
+    for order, node in enumerate(roots, 1):
+        node.order = order
+    for node in roots if initial_named else ():
+        if node.name in initial_named:
+            raise ConfigurationError(
+                f"state {node.name!r}: initial_child {node.definition.initial_child!r} given but the state "
+                "has no children"
+            )
+    return StateTree(states, {}, roots)
 
 
 def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list[int], set[str]]:
