@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from pystator.errors import EntityNotFoundError
-from pystator.stores import codec
+from pystator.stores import _build, codec
 from pystator.stores.checks import (
     check_entity_id,
     check_limit,
@@ -86,7 +86,7 @@ class InMemoryStateStore(AsyncTwins):
     @staticmethod
     def _record(entity_id: str, row: _EntityRow) -> EntityRecord:
         # Only the JSON columns can hold something unreadable; the others are typed by construction.
-        return EntityRecord(
+        return _build.entity_record(
             entity_id,
             row.machine,
             row.state,
@@ -242,7 +242,7 @@ class InMemoryStateStore(AsyncTwins):
             if row is None:
                 return None
             context, metadata = row.context, row.metadata
-            return EntityRecord(
+            return _build.entity_record(
                 entity_id,
                 row.machine,
                 row.state,
@@ -313,10 +313,10 @@ class InMemoryStateStore(AsyncTwins):
         finally:
             self._lock.release()
         # codec.committed_records, inlined: this is the whole cost of an in-memory event.
-        entity = EntityRecord(
+        entity = _build.entity_record(
             entity_id, commit.machine, commit.to_state, version, commit.context, now, commit.metadata
         )
-        transition = TransitionRecord(
+        transition = _build.transition_record(
             entity_id,
             commit.machine,
             version,
@@ -332,7 +332,7 @@ class InMemoryStateStore(AsyncTwins):
             (),
             commit.metadata,
         )
-        return CommitResult(entity, transition)
+        return _build.commit_result(entity, transition, False)
 
     def _duplicate(self, entity_id: str, version: int) -> CommitResult:
         first = self._transition(entity_id, self._history[entity_id][version])
