@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["fast_builder", "fast_frozen_init"]
+__all__ = ["fast_builder", "fast_frozen_init", "set_class", "unfrozen_twin"]
 
 C = TypeVar("C", bound=type)
 T = TypeVar("T")
@@ -31,6 +31,13 @@ _NO_DEFAULT = dataclasses.MISSING
 # "__class__", t)`` (layout compatibility, audit hook) without the generic attribute lookup.
 _SET_CLASS: Callable[[object, type], None] = object.__dict__["__class__"].__set__
 _TWINS: dict[type, type | None] = {}
+
+set_class = _SET_CLASS
+
+
+def unfrozen_twin(cls: type) -> type | None:
+    """The unfrozen twin of a class decorated with ``fast_frozen_init`` (None: its layout has none)."""
+    return _TWINS[cls]
 
 
 def _unfrozen_twin(cls: type) -> type | None:
@@ -57,7 +64,12 @@ def fast_frozen_init(cls: C) -> C:
     params = dataclasses.fields(cls)
     twin = _unfrozen_twin(cls)
     _TWINS[cls] = twin
-    namespace: dict[str, Any] = {"_MISSING": _NO_DEFAULT, "_cls": cls, "_twin": twin, "_set_class": _SET_CLASS}
+    namespace: dict[str, Any] = {
+        "_MISSING": _NO_DEFAULT,
+        "_cls": cls,
+        "_twin": twin,
+        "_set_class": _SET_CLASS,
+    }
     signature: list[str] = []
     values: list[tuple[str, str]] = []
     for field in params:
@@ -100,7 +112,11 @@ def fast_builder(cls: type[T]) -> Callable[..., T]:
     twin = _TWINS[cls]
     namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__, "_set_class": _SET_CLASS}
     if twin is not None:
-        body = ["    self = _new(_twin)", *(f"    self.{n} = {n}" for n in names), "    _set_class(self, _cls)"]
+        body = [
+            "    self = _new(_twin)",
+            *(f"    self.{n} = {n}" for n in names),
+            "    _set_class(self, _cls)",
+        ]
     else:
         namespace.update({f"_set_{n}": getattr(cls, n).__set__ for n in names})
         body = ["    self = _new(_cls)", *(f"    _set_{n}(self, {n})" for n in names)]

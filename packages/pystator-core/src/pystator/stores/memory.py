@@ -312,27 +312,7 @@ class InMemoryStateStore(AsyncTwins):
                 self._pending[(entity_id, version)] = None
         finally:
             self._lock.release()
-        # codec.committed_records, inlined: this is the whole cost of an in-memory event.
-        entity = _build.entity_record(
-            entity_id, commit.machine, commit.to_state, version, commit.context, now, commit.metadata
-        )
-        transition = _build.transition_record(
-            entity_id,
-            commit.machine,
-            version,
-            commit.from_state,
-            commit.to_state,
-            commit.trigger,
-            now,
-            commit.event_id,
-            key,
-            commit.context_changes,
-            planned,
-            status,
-            (),
-            commit.metadata,
-        )
-        return _build.commit_result(entity, transition, False)
+        return _build.committed(commit, version, now, status)
 
     def _duplicate(self, entity_id: str, version: int) -> CommitResult:
         first = self._transition(entity_id, self._history[entity_id][version])
