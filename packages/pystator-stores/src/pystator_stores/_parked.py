@@ -70,4 +70,6 @@ class Parked:
 
 def _unusable(exc: BaseException) -> bool:
     """Whether a connection may be mid-query or broken after ``exc`` (not a plain refusal)."""
-    return not isinstance(exc, Exception) or isinstance(exc, asyncpg.InterfaceError | OSError)
+    return not isinstance(exc, Exception) or isinstance(
+        exc, asyncpg.InterfaceError | asyncpg.PostgresConnectionError | OSError
+    )
