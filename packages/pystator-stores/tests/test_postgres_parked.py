@@ -105,7 +105,7 @@ async def test_the_store_recovers_when_the_server_drops_its_connections(database
         for _ in range(3):  # an operation on a dropped connection fails; the next ones reconnect
             try:
                 states.append(await asyncio.wait_for(store.aget_state("dropped"), 10))
-            except Exception as exc:  # noqa: BLE001 - which error the driver raises then is its own
+            except Exception as exc:  # which error the driver raises then is its own affair
                 states.append(exc)
         assert states[-2:] == ["a", "a"]
         assert (await store.aload_entity("dropped")) is not None
