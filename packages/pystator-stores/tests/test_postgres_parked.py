@@ -114,6 +114,23 @@ async def test_the_store_recovers_when_the_server_drops_its_connections(database
         await asyncio.wait_for(store.aclose(), 30)
 
 
+async def test_a_connection_dropped_while_idle_is_renewed_unnoticed(database: str) -> None:
+    store = PostgresStateStore(database, max_size=2)
+    admin = await asyncpg.connect(database)
+    try:
+        await store.acommit_transition(commit("idle", None, "a"))  # parks a connection
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        await asyncio.sleep(0.5)  # the client sees the connections close while they sit idle
+        assert await asyncio.wait_for(store.aget_state("idle"), 10) == "a"
+        assert (await store.acommit_transition(commit("idle", 1, "b"))).entity.version == 2
+    finally:
+        await admin.close()
+        await asyncio.wait_for(store.aclose(), 30)
+
+
 async def test_closing_gives_back_the_parked_connections_of_both_sides(database: str) -> None:
     store = PostgresStateStore(database, max_size=2)
     await store.acommit_transition(commit("closing", None, "a"))  # parks on this loop's pool

@@ -10,7 +10,9 @@ one connection: an operation that found that one lent would wait for the pool fo
 
 An operation that fails other than with an error of the server or of the store (cancelled, timed
 out, connection lost) gives the connection back to the pool, which cleans it up or replaces it; the
-next operation parks another one.
+next operation parks another one; so does one that finds the parked connection closed (the server
+dropped it while it sat idle). Unlike a pooled connection, the parked one is neither replaced after
+the pool's ``max_queries`` nor closed after ``max_inactive_connection_lifetime``.
 """
 
 from __future__ import annotations
@@ -44,12 +46,16 @@ class Parked:
         self._lent = True
         try:
             conn = self._conn
+            if conn is not None and _dropped(conn):  # lost while parked: renew it, as the pool would
+                self._conn = None
+                await pool.release(conn)
+                conn = None
             if conn is None:
                 conn = self._conn = await pool.acquire()
             try:
                 return await operation(conn)
             except BaseException as exc:
-                if _unusable(exc) or conn.is_closed():
+                if _unusable(exc) or _dropped(conn):
                     self._conn = None
                     await pool.release(conn)
                 raise
@@ -73,3 +79,12 @@ def _unusable(exc: BaseException) -> bool:
     return not isinstance(exc, Exception) or isinstance(
         exc, asyncpg.InterfaceError | asyncpg.PostgresConnectionError | OSError
     )
+
+
+def _dropped(conn: Any) -> bool:
+    """Whether the connection is closed (asyncpg then gives a lost connection back to its pool
+    itself, and its proxy refuses every call: giving it back again does nothing)."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
