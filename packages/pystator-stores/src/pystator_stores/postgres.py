@@ -14,7 +14,7 @@ side) and ``await aclose()`` (in each loop you used) when done.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ from pystator.stores.records import (
 from pystator_stores._asyncpg import asyncpg
 from pystator_stores._batching import Coalescer
 from pystator_stores._loops import LoopLocal, LoopThread, PerLoop
+from pystator_stores._parked import Parked
 from pystator_stores._sync_twins import SyncTwins
 from pystator_stores.migrations.postgres import postgres_upgrade
 from pystator_stores.migrations.registry import select
@@ -302,6 +303,9 @@ class PostgresStateStore(SyncTwins):
         self._pools: PerLoop[asyncpg.Pool] = PerLoop(self._open_pool)
         self._max_batch = max_batch
         self._loop_batchers: LoopLocal[_Batchers] = LoopLocal(self._new_batchers)
+        # One connection per loop kept out of the pool for whichever operation finds it free (see
+        # _parked.py); not with a pool of one connection, which it would hold for good.
+        self._parked: LoopLocal[Parked] | None = LoopLocal(Parked) if max_size >= 2 else None
         self._loop_thread = LoopThread("pystator-postgres")
         self._closed = False
 
@@ -343,17 +347,23 @@ class PostgresStateStore(SyncTwins):
             raise StoreError(f"{self!r} is closed")
         return self._loop_thread.run(coro)
 
-    async def _fetchrow(self, sql: str, *args: Any) -> Any:
+    async def _on_connection(self, operation: Callable[[Any], Awaitable[T]]) -> T:
+        """``operation(connection)`` on the loop's parked connection when free, else on a pooled one."""
         pool = await self._pool()
+        if self._parked is None:
+            async with pool.acquire() as conn:
+                return await operation(conn)
+        return await self._parked.get().run(pool, operation)
+
+    async def _fetchrow(self, sql: str, *args: Any) -> Any:
         try:
-            return await pool.fetchrow(sql, *args)
+            return await self._on_connection(lambda conn: conn.fetchrow(sql, *args))
         except _DRIVER_ERRORS as exc:
             raise self._store_error(exc) from exc
 
     async def _fetch(self, sql: str, *args: Any) -> list[Any]:
-        pool = await self._pool()
         try:
-            return list(await pool.fetch(sql, *args))
+            return list(await self._on_connection(lambda conn: conn.fetch(sql, *args)))
         except _DRIVER_ERRORS as exc:
             raise self._store_error(exc) from exc
 
@@ -549,11 +559,9 @@ class PostgresStateStore(SyncTwins):
 
     async def _commit_one(self, item: tuple[TransitionCommit, datetime]) -> CommitResult:
         commit, now = item
-        pool = await self._pool()
         for attempt in (1, 2):
             try:
-                async with pool.acquire() as conn:
-                    return await commit_on_connection(conn, commit, now=now)
+                return await self._on_connection(lambda conn: commit_on_connection(conn, commit, now=now))
             except asyncpg.UniqueViolationError as exc:
                 if attempt == 2:
                     raise self._store_error(exc) from exc
@@ -565,10 +573,8 @@ class PostgresStateStore(SyncTwins):
     async def _commit_many(
         self, items: Sequence[tuple[TransitionCommit, datetime]]
     ) -> Sequence[CommitResult | BaseException]:
-        pool = await self._pool()
         try:
-            async with pool.acquire() as conn:
-                return await commit_many_on_connection(conn, items)
+            return await self._on_connection(lambda conn: commit_many_on_connection(conn, items))
         except _DRIVER_ERRORS:
             # The statement failed as a whole and wrote nothing (a concurrent commit of the same
             # idempotency key, a deadlock with another writer, ...): commit each alone, so that
@@ -633,7 +639,7 @@ class PostgresStateStore(SyncTwins):
         current = asyncio.get_running_loop()
         mine = self._pools.take(current)
         if mine is not None:
-            await _close_pool_future(mine)
+            await self._close_loop_pool(mine)
         await asyncio.to_thread(self.close)
 
     def close(self) -> None:
@@ -642,11 +648,17 @@ class PostgresStateStore(SyncTwins):
         if self._loop_thread.started:
             private = self._pools.take(self._loop_thread.loop)
             if private is not None:
-                self._loop_thread.run(_close_pool_future(private))
+                self._loop_thread.run(self._close_loop_pool(private))
         for future in self._pools.take_all().values():
             if future.done() and not future.cancelled() and future.exception() is None:
                 future.result().terminate()
         self._loop_thread.stop()
+
+    async def _close_loop_pool(self, future: asyncio.Future[asyncpg.Pool]) -> None:
+        """Close the running loop's pool (``future``), its parked connection given back first."""
+        if self._parked is not None and future.done() and not future.cancelled() and not future.exception():
+            await self._parked.get().release(future.result())
+        await _close_pool_future(future)
 
     def __enter__(self) -> PostgresStateStore:
         return self

@@ -1,25 +1,43 @@
-"""``fast_frozen_init``: a cheaper ``__init__`` for frozen, slotted dataclasses on the store's hot path.
+"""Cheaper construction of frozen, slotted dataclasses on the store's hot path.
 
 A frozen dataclass sets each field through ``object.__setattr__``, a name lookup per field; every
 stored event builds several records, and that cost is a measurable share of an in-memory event.
-This replaces the generated ``__init__`` by one with the same signature, defaults and
+
+``fast_frozen_init`` replaces the generated ``__init__`` by one with the same signature, defaults and
 ``__post_init__`` that, for an instance of exactly the decorated class, lends the instance for the
 time of the assignments to a private unfrozen class with the same slots (``__class__`` assignment
 between layout-compatible classes), so that each field is one plain slot store, then gives it its
 class back. Instances of subclasses, and classes whose layout does not allow it, get each slot's
 descriptor called directly instead. Instances stay frozen either way.
+
+``fast_builder`` gives the stores a private constructor for such a class: every field positional, no
+defaults, and one class assignment instead of two (the instance starts as the unfrozen twin). It is
+for classes without ``__post_init__`` only, so that it skips no check.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["fast_frozen_init"]
+__all__ = ["fast_builder", "fast_frozen_init", "set_class", "unfrozen_twin"]
 
 C = TypeVar("C", bound=type)
+T = TypeVar("T")
 
 _NO_DEFAULT = dataclasses.MISSING
+# The ``__class__`` descriptor's setter itself: the same checks as ``object.__setattr__(o,
+# "__class__", t)`` (layout compatibility, audit hook) without the generic attribute lookup.
+_SET_CLASS: Callable[[object, type], None] = object.__dict__["__class__"].__set__
+_TWINS: dict[type, type | None] = {}
+
+set_class = _SET_CLASS
+
+
+def unfrozen_twin(cls: type) -> type | None:
+    """The unfrozen twin of a class decorated with ``fast_frozen_init`` (None: its layout has none)."""
+    return _TWINS[cls]
 
 
 def _unfrozen_twin(cls: type) -> type | None:
@@ -28,21 +46,29 @@ def _unfrozen_twin(cls: type) -> type | None:
     twin = type(f"_{cls.__name__}Builder", (), {"__slots__": slots})
     try:
         probe: Any = object.__new__(cls)
-        object.__setattr__(probe, "__class__", twin)
-        object.__setattr__(probe, "__class__", cls)
+        _SET_CLASS(probe, twin)
+        _SET_CLASS(probe, cls)
     except TypeError:  # layouts differ: keep the descriptor path
         return None
     return twin
 
 
+def _compile(name: str, source: str, namespace: dict[str, Any], qualname: str) -> Any:
+    exec(source, namespace)  # generated from the class's own field names only
+    function = namespace[name]
+    function.__qualname__ = qualname
+    return function
+
+
 def fast_frozen_init(cls: C) -> C:
     params = dataclasses.fields(cls)
     twin = _unfrozen_twin(cls)
+    _TWINS[cls] = twin
     namespace: dict[str, Any] = {
         "_MISSING": _NO_DEFAULT,
         "_cls": cls,
         "_twin": twin,
-        "_set_class": object.__setattr__,
+        "_set_class": _SET_CLASS,
     }
     signature: list[str] = []
     values: list[tuple[str, str]] = []
@@ -63,9 +89,9 @@ def fast_frozen_init(cls: C) -> C:
     body: list[str] = []
     if twin is not None:
         body.append("    if type(self) is _cls:")
-        body.append("        _set_class(self, '__class__', _twin)")
+        body.append("        _set_class(self, _twin)")
         body.extend(f"        self.{name} = {value}" for name, value in values)
-        body.append("        _set_class(self, '__class__', _cls)")
+        body.append("        _set_class(self, _cls)")
         body.append("    else:")
         body.extend(f"        _set_{name}(self, {value})" for name, value in values)
     else:
@@ -74,8 +100,26 @@ def fast_frozen_init(cls: C) -> C:
         namespace["_post_init"] = cls.__post_init__
         body.append("    _post_init(self) if type(self) is _cls else self.__post_init__()")
     source = f"def __init__(self, {', '.join(signature)}):\n" + "\n".join(body) + "\n"
-    exec(source, namespace)  # generated from the class's own field names only
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[misc]
+    cls.__init__ = _compile("__init__", source, namespace, f"{cls.__qualname__}.__init__")  # type: ignore[misc]
     return cls
+
+
+def fast_builder(cls: type[T]) -> Callable[..., T]:
+    """A private constructor of ``cls`` (decorated with ``fast_frozen_init``) taking every field in order."""
+    if cls not in _TWINS or hasattr(cls, "__post_init__"):
+        raise TypeError(f"fast_builder: {cls.__name__} needs fast_frozen_init and no __post_init__")
+    names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    twin = _TWINS[cls]
+    namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__, "_set_class": _SET_CLASS}
+    if twin is not None:
+        body = [
+            "    self = _new(_twin)",
+            *(f"    self.{n} = {n}" for n in names),
+            "    _set_class(self, _cls)",
+        ]
+    else:
+        namespace.update({f"_set_{n}": getattr(cls, n).__set__ for n in names})
+        body = ["    self = _new(_cls)", *(f"    _set_{n}(self, {n})" for n in names)]
+    source = f"def build({', '.join(names)}):\n" + "\n".join([*body, "    return self"]) + "\n"
+    builder: Callable[..., T] = _compile("build", source, namespace, f"{cls.__qualname__}._build")
+    return builder

@@ -17,6 +17,7 @@ from typing import Any
 
 from pystator.actions.result import ActionStatus
 from pystator.errors import ErrorCode, StoreError
+from pystator.stores import _build
 from pystator.stores.records import (
     ActionOutcome,
     ActionsStatus,
@@ -385,26 +386,7 @@ def committed_records(
     copy of the stored JSON.
     """
     moment = timestamp if timestamp.tzinfo is UTC else timestamp.astimezone(UTC)
-    entity = EntityRecord(
-        commit.entity_id, commit.machine, commit.to_state, version, commit.context, moment, commit.metadata
-    )
-    transition = TransitionRecord(
-        commit.entity_id,
-        commit.machine,
-        version,
-        commit.from_state,
-        commit.to_state,
-        commit.trigger,
-        moment,
-        commit.event_id,
-        commit.idempotency_key,
-        commit.context_changes,
-        commit.actions,
-        actions_status,
-        (),
-        commit.metadata,
-    )
-    return CommitResult(entity, transition)
+    return _build.committed(commit, version, moment, actions_status)
 
 
 def context_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from pystator.errors import EntityNotFoundError
-from pystator.stores import codec
+from pystator.stores import _build, codec
 from pystator.stores.checks import (
     check_entity_id,
     check_limit,
@@ -33,13 +33,15 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
-from pystator.stores.snapshot import EMPTY, Flat, Frozen, freeze_object, thaw_object
+from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_object, thaw_object
 from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
 
 _EMPTY_LIST = "[]"
-_PENDING, _DONE = ActionsStatus.PENDING.value, ActionsStatus.DONE.value
+# Module constants: an enum member's attribute lookup costs more than the rest of a line of the commit.
+_PENDING_STATUS, _DONE_STATUS = ActionsStatus.PENDING, ActionsStatus.DONE
+_PENDING, _DONE = _PENDING_STATUS.value, _DONE_STATUS.value
 
 
 @dataclass(slots=True)
@@ -50,6 +52,13 @@ class _EntityRow:
     context: Frozen
     metadata: Frozen
     updated_at: datetime
+    flat: bool = False  # context is a plain dict of scalars: a shallow copy of it is a deep one
+
+    def thawed_context(self, entity_id: str) -> dict[str, Any]:
+        context = self.context
+        if self.flat and type(context) is dict:
+            return context.copy()
+        return thaw_object(context, entity_id, "context")
 
 
 # A history row is a plain tuple (the cheapest record to build on every commit):
@@ -86,12 +95,12 @@ class InMemoryStateStore(AsyncTwins):
     @staticmethod
     def _record(entity_id: str, row: _EntityRow) -> EntityRecord:
         # Only the JSON columns can hold something unreadable; the others are typed by construction.
-        return EntityRecord(
+        return _build.entity_record(
             entity_id,
             row.machine,
             row.state,
             row.version,
-            thaw_object(row.context, entity_id, "context"),
+            row.thawed_context(entity_id),
             row.updated_at,
             thaw_object(row.metadata, entity_id, "metadata"),
         )
@@ -129,8 +138,7 @@ class InMemoryStateStore(AsyncTwins):
     def get_context(self, entity_id: str) -> dict[str, Any]:
         with self._lock:
             row = self._entities.get(entity_id)
-            frozen = None if row is None else row.context
-        return {} if frozen is None else thaw_object(frozen, entity_id, "context")
+            return {} if row is None else row.thawed_context(entity_id)
 
     def set_context(self, entity_id: str, ctx: Mapping[str, Any]) -> None:
         check_entity_id(entity_id)
@@ -139,7 +147,7 @@ class InMemoryStateStore(AsyncTwins):
             row = self._entities.get(entity_id)
             if row is None:
                 raise EntityNotFoundError(f"entity {entity_id!r} is not stored", entity_id=entity_id)
-            row.context = encoded
+            row.context, row.flat = encoded, False
             row.updated_at = codec.as_utc(self._clock())
 
     def get_state_versioned(self, entity_id: str) -> tuple[str | None, int]:
@@ -242,12 +250,14 @@ class InMemoryStateStore(AsyncTwins):
             if row is None:
                 return None
             context, metadata = row.context, row.metadata
-            return EntityRecord(
+            return _build.entity_record(
                 entity_id,
                 row.machine,
                 row.state,
                 row.version,
-                context.copy() if type(context) is Flat else thaw_object(context, entity_id, "context"),
+                context.copy()
+                if row.flat and type(context) is dict
+                else thaw_object(context, entity_id, "context"),
                 row.updated_at,
                 {} if metadata is EMPTY else thaw_object(metadata, entity_id, "metadata"),
             )
@@ -256,15 +266,17 @@ class InMemoryStateStore(AsyncTwins):
 
     def commit_transition(self, commit: TransitionCommit) -> CommitResult:
         entity_id = commit.entity_id
-        context = freeze_object(commit.context, "context")
+        copied = flat_copy(commit.context)
+        context = freeze_object(commit.context, "context") if copied is None else copied
+        flat = copied is not None
         metadata = freeze_object(commit.metadata, "metadata") if commit.metadata else EMPTY
         given = commit.context_changes
         changes = freeze_object(given, "context_changes") if given else EMPTY
         planned = commit.actions
         if planned:
-            actions, status, status_text = codec.encode_actions(planned), ActionsStatus.PENDING, _PENDING
+            actions, status, status_text = codec.encode_actions(planned), _PENDING_STATUS, _PENDING
         else:
-            actions, status, status_text = _EMPTY_LIST, ActionsStatus.DONE, _DONE
+            actions, status, status_text = _EMPTY_LIST, _DONE_STATUS, _DONE
         stamp = commit.timestamp or (datetime.now(UTC) if self._utc_clock else self._clock())
         now = stamp if stamp.tzinfo is UTC else stamp.astimezone(UTC)
         key = commit.idempotency_key
@@ -297,11 +309,11 @@ class InMemoryStateStore(AsyncTwins):
                 metadata,
             )
             if row is None:
-                row = _EntityRow(commit.machine, commit.to_state, 1, context, metadata, now)
+                row = _EntityRow(commit.machine, commit.to_state, 1, context, metadata, now, flat)
                 self._entities[entity_id] = row
             else:
                 row.machine, row.state, row.version = commit.machine, commit.to_state, version
-                row.context, row.metadata, row.updated_at = context, metadata, now
+                row.context, row.metadata, row.updated_at, row.flat = context, metadata, now, flat
             history = self._history.get(entity_id)
             if history is None:
                 history = self._history[entity_id] = {}
@@ -312,27 +324,7 @@ class InMemoryStateStore(AsyncTwins):
                 self._pending[(entity_id, version)] = None
         finally:
             self._lock.release()
-        # codec.committed_records, inlined: this is the whole cost of an in-memory event.
-        entity = EntityRecord(
-            entity_id, commit.machine, commit.to_state, version, commit.context, now, commit.metadata
-        )
-        transition = TransitionRecord(
-            entity_id,
-            commit.machine,
-            version,
-            commit.from_state,
-            commit.to_state,
-            commit.trigger,
-            now,
-            commit.event_id,
-            key,
-            commit.context_changes,
-            planned,
-            status,
-            (),
-            commit.metadata,
-        )
-        return CommitResult(entity, transition)
+        return _build.committed(commit, version, now, status)
 
     def _duplicate(self, entity_id: str, version: int) -> CommitResult:
         first = self._transition(entity_id, self._history[entity_id][version])
