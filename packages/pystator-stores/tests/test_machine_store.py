@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from pystator.errors import StaleVersionError
@@ -20,13 +21,30 @@ CONFIG = {"meta": {"machine_name": "m"}, "states": [{"name": "a", "type": "initi
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "memory":
-        return "memory://"
+        yield "memory://"
+        return
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'm.db'}"
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
     dsn: str = request.getfixturevalue("postgres_dsn")
-    return dsn
+    # A schema of its own: these tests store bare configurations ({}) that other packages' tests,
+    # which share the session's database, would find in their listings.
+    schema = f"ms_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(dsn, f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{dsn}?search_path={schema}"
+    finally:
+        asyncio.run(_admin(dsn, f"DROP SCHEMA {schema} CASCADE"))
+
+
+async def _admin(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
