@@ -38,7 +38,7 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
     timed: list[Node] = []
     parallel: list[Node] = []
     has_choices = False
-    for node in states.values():
+    for node in tree.notable:
         fields = node.definition.__dict__  # see _compile_transitions
         if node.is_parallel:
             parallel.append(node)
@@ -50,8 +50,10 @@ def compile_machine(config: MachineConfig, binding: GuardBinding) -> CompiledMac
             node.on_enter = plan_actions(fields["on_enter"], "enter", node.name)
         if fields["on_exit"]:
             node.on_exit = plan_actions(fields["on_exit"], "exit", node.name)
-        if not node.is_leaf:
-            node.default = default_atoms(node)
+    if len(tree.roots) < len(states):  # some state has children
+        for node in states.values():
+            if not node.is_leaf:
+                node.default = default_atoms(node)
     found = _compile_transitions(config.transitions, tree, binding, normalizer)
     transitions = found.transitions
     timeouts = _timeout_transitions(timed, states, len(transitions))

@@ -21,20 +21,29 @@ __all__ = ["StateTree", "build_tree"]
 
 
 class StateTree:
-    """The nodes of a machine: states by name, regions by name, roots in definition order."""
+    """The nodes of a machine: states by name, regions by name, roots in definition order, and the
+    states the compiler has work for (``notable``: a timeout, enter or exit actions, or the type
+    parallel or choice), in definition order."""
 
-    __slots__ = ("regions", "roots", "states")
+    __slots__ = ("notable", "regions", "roots", "states")
 
-    def __init__(self, states: dict[str, Node], regions: dict[str, Node], roots: tuple[Node, ...]) -> None:
+    def __init__(
+        self,
+        states: dict[str, Node],
+        regions: dict[str, Node],
+        roots: tuple[Node, ...],
+        notable: list[Node],
+    ) -> None:
         self.states = states
         self.regions = regions
         self.roots = roots
+        self.notable = notable
 
 
 def build_tree(definitions: Sequence[StateDef]) -> StateTree:
-    states, nested, initial_named = _state_nodes(definitions)
+    states, nested, initial_named, notable = _state_nodes(definitions)
     if not nested:
-        return _flat_tree(states, initial_named)
+        return _flat_tree(states, initial_named, notable)
     regions, member_region = _region_nodes(definitions, nested, states)
     if member_region:  # region members may be placed without naming a parent
         nested = [i for i, d in enumerate(definitions) if _nested(d) or d.name in member_region]
@@ -52,10 +61,10 @@ def build_tree(definitions: Sequence[StateDef]) -> StateTree:
             )
     for region in regions.values():
         _resolve_region_bounds(region, states)
-    return StateTree(states, regions, roots)
+    return StateTree(states, regions, roots, notable)
 
 
-def _flat_tree(states: dict[str, Node], initial_named: set[str]) -> StateTree:
+def _flat_tree(states: dict[str, Node], initial_named: set[str], notable: list[Node]) -> StateTree:
     """``build_tree`` of states that name no parent and have no regions: every state is a root and
     a leaf, numbered in definition order."""
     roots = tuple(states.values())
@@ -67,15 +76,22 @@ def _flat_tree(states: dict[str, Node], initial_named: set[str]) -> StateTree:
                 f"state {node.name!r}: initial_child {node.definition.initial_child!r} given but the state "
                 "has no children"
             )
-    return StateTree(states, {}, roots)
+    return StateTree(states, {}, roots, notable)
 
 
-def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list[int], set[str]]:
+_NOTABLE = frozenset({"parallel", "choice"})
+
+
+def _state_nodes(
+    definitions: Sequence[StateDef],
+) -> tuple[dict[str, Node], list[int], set[str], list[Node]]:
     """Every state's node, the indexes of the definitions that name a parent or have regions
-    (the only ones the later passes have work for), and the states that name an initial child."""
+    (the only ones the later passes have work for), the states that name an initial child, and
+    the notable states (see ``StateTree``)."""
     states: dict[str, Node] = {}
     nested: list[int] = []
     initial_named: set[str] = set()
+    notable: list[Node] = []
     for index, definition in enumerate(definitions):
         fields = definition.__dict__  # one read instead of five (see compiler._compile_transitions)
         if fields["submachine"] is not None:
@@ -86,12 +102,14 @@ def _state_nodes(definitions: Sequence[StateDef]) -> tuple[dict[str, Node], list
         name, type_ = fields["name"], fields["type"]
         if name in states:
             raise ConfigurationError(f"states[{index}].name: duplicate state name {name!r}")
-        states[name] = Node(name, type_, definition)
+        states[name] = node = Node(name, type_, definition)
         if fields["parent"] is not None or fields["regions"] is not None or type_ == "parallel":
             nested.append(index)
         if fields["initial_child"] is not None:
             initial_named.add(name)
-    return states, nested, initial_named
+        if fields["on_enter"] or fields["on_exit"] or fields["timeout"] is not None or type_ in _NOTABLE:
+            notable.append(node)
+    return states, nested, initial_named, notable
 
 
 def _nested(definition: StateDef) -> bool:
