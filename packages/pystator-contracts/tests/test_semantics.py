@@ -167,6 +167,30 @@ def test_references_cover_every_form() -> None:
     ]
 
 
+def test_validation_reads_references_only_where_its_walks_found_logic() -> None:
+    data = machine(
+        [
+            {"name": "a", "type": "initial"},
+            {"name": "b", "when": ["qty >"]},
+            {"name": "c", "on_enter": [{"name": "notify", "when": "1 +"}]},
+        ],
+        [
+            {"trigger": "go", "source": "a", "dest": "b"},
+            {"trigger": "go", "source": "b", "dest": "c", "guards": [{"expr": "y >"}]},
+        ],
+    )
+    model = MachineConfig.model_validate(data)
+    assert MachineGraph(model).logic_states == [1, 2]
+    found = errors(data)
+    assert [line.split(":")[0] for line in found] == [
+        "states[1].when[0]",
+        "states[2].on_enter[0].when",
+        "transitions[1].guards[0].expr",
+    ]
+    everything = list(iter_references(model))
+    assert list(iter_references(model, states=[1, 2], transitions=[1])) == everything
+
+
 def test_graph_helpers() -> None:
     model = MachineConfig.model_validate(
         machine(

@@ -49,10 +49,15 @@ class MachineGraph:
         parented: list[tuple[str, str]] = []
         self.regions: dict[str, tuple[str, Region]] = {}
         self.region_of_member: dict[str, str] = {}
+        self.logic_states: list[int] = []
+        """Indexes of the states with enter or exit actions or ``when`` checks (what
+        ``references.iter_references`` reads), in definition order."""
         for i, state in enumerate(config.states):
             # One read of the fields: each attribute read of a pydantic model is comparatively slow.
             fields = state.__dict__
             name, type_, parent = fields["name"], fields["type"], fields["parent"]
+            if fields["on_enter"] or fields["on_exit"] or fields["when"]:
+                self.logic_states.append(i)
             if name in self.states:
                 structured.append(i)  # a duplicate name
                 continue

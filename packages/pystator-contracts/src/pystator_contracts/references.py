@@ -4,7 +4,7 @@ context fields, ``{{ name }}`` templates and branch nesting. Used by validation 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,10 +54,22 @@ class Reference:
     branch_depth: int = 0
 
 
-def iter_references(config: MachineConfig, origins: Origins | None = None) -> Iterator[Reference]:
-    """Every reference of ``config`` in definition order (states first, then transitions)."""
+def iter_references(
+    config: MachineConfig,
+    origins: Origins | None = None,
+    *,
+    states: Sequence[int] | None = None,
+    transitions: Sequence[int] | None = None,
+) -> Iterator[Reference]:
+    """Every reference of ``config`` in definition order (states first, then transitions).
+
+    ``states`` / ``transitions``: the indexes (ascending) of the only states with enter or exit
+    actions or ``when`` checks / of the only transitions with guards or actions, when the caller
+    has found them already (validation's walks do); the others are then not looked at.
+    """
     origins = origins or Origins.plain(config)
-    for i, state in enumerate(config.states):
+    for i in range(len(config.states)) if states is None else states:
+        state = config.states[i]
         fields = state.__dict__  # one read instead of three: most states have none of these
         if not (fields["on_enter"] or fields["on_exit"] or fields["when"]):
             continue
@@ -67,7 +79,8 @@ def iter_references(config: MachineConfig, origins: Origins | None = None) -> It
                 yield from _action(entry, join_path(base, key, k), 0)
         for k, check in enumerate(state.when):
             yield from _condition(check, join_path(base, "when", k), 0, "expression")
-    for i, transition in enumerate(config.transitions):
+    for i in range(len(config.transitions)) if transitions is None else transitions:
+        transition = config.transitions[i]
         fields = transition.__dict__
         if not (fields["guards"] or fields["actions"]):
             continue

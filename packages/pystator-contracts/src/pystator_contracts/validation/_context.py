@@ -24,6 +24,8 @@ class RuleContext:
     submachine_hosts: frozenset[str] = frozenset()
     expression_checker: ExpressionChecker | None = None
     errors: list[str] = field(default_factory=list)
+    # Indexes of the transitions with guards or actions, once ``check_transitions`` has found them.
+    logic_transitions: list[int] | None = None
 
     def state_path(self, index: int, *parts: str | int) -> str:
         return join_path(self.origins.states[index], *parts)

@@ -19,7 +19,10 @@ MAX_BRANCH_DEPTH = 8
 
 def check_expressions(ctx: RuleContext) -> None:
     too_deep_reported = False
-    for ref in iter_references(ctx.config, ctx.origins):
+    found = iter_references(
+        ctx.config, ctx.origins, states=ctx.graph.logic_states, transitions=ctx.logic_transitions
+    )
+    for ref in found:
         if ref.branch_depth > MAX_BRANCH_DEPTH and not too_deep_reported:
             ctx.add(ref.path, f"branch entries nest deeper than {MAX_BRANCH_DEPTH} levels")
             too_deep_reported = True

@@ -14,8 +14,11 @@ def check_transitions(ctx: RuleContext) -> None:
     type_of = ctx.graph.type_of
     kind_of = type_of.get
     automatic: list[int] = []
+    with_logic: list[int] = []
     for i, transition in enumerate(ctx.config.transitions):
         fields = transition.__dict__  # one read instead of six (see MachineGraph)
+        if fields["guards"] or fields["actions"]:
+            with_logic.append(i)
         auto = fields["auto"]
         if auto:
             automatic.append(i)
@@ -39,6 +42,7 @@ def check_transitions(ctx: RuleContext) -> None:
         _dest(ctx, i, transition)
         _region(ctx, i, transition)
         _internal(ctx, i, transition)
+    ctx.logic_transitions = with_logic
     _choice_states(ctx, automatic)
     _auto_cycles(ctx, automatic)
 
