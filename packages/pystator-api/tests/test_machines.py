@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from pystator_stores.machines import open_machine_store
+
 
 def test_create_read_list(client: Any, order_yaml: Any, uid: str) -> None:
     created = client.post("/api/v1/machines", json={"source": order_yaml(uid), "description": "orders"})
@@ -144,3 +146,22 @@ def test_compatibility_of_unknown_machine_is_404(
         404,
         "NOT_FOUND",
     )
+
+
+async def test_a_stored_version_this_release_refuses_is_listed_with_its_error(
+    client: Any, order_yaml: Any, uid: str, database_url: str
+) -> None:
+    assert client.post("/api/v1/machines", json={"source": order_yaml(uid)}).status_code == 201
+    broken = uid + "_old"
+    store = open_machine_store(database_url)
+    try:  # as another release might have saved it: a configuration this one refuses
+        await store.asave_machine(broken, source="{}", format="json", config={"meta": {}}, expected_version=0)
+        listed = {m["machine_id"]: m for m in client.get("/api/v1/machines").json()}
+        assert listed[uid]["error"] is None and listed[uid]["initial_state"] == "pending"
+        refused = listed[broken]
+        assert (refused["initial_state"], refused["states"], refused["triggers"]) == ("", [], [])
+        assert refused["error"].startswith("the stored configuration cannot be loaded: ")
+        assert "states" in refused["error"]
+    finally:
+        await store.adelete_machine(broken)
+        await store.aclose()

@@ -190,6 +190,9 @@ class MachineSummary(Response):
     initial_state: str
     states: list[str]
     triggers: list[str]
+    error: str | None = None
+    """Set, in a listing, when this PyStator refuses the stored configuration (for example one saved
+    by another release); ``initial_state`` is then empty and ``states``/``triggers`` are empty lists."""
 
 
 class MachineOut(MachineSummary):

@@ -63,6 +63,11 @@ class Runtime:
         if stored is None:
             what = f"machine {machine_id!r}" + (f" version {version}" if version is not None else "")
             raise ApiError(404, ErrorCode.NOT_FOUND, f"{what} not found")
+        return self.loaded(stored)
+
+    def loaded(self, stored: MachineVersion) -> LoadedMachine:
+        """A stored version, compiled (once per version); ``ConfigurationError`` when this
+        PyStator refuses its configuration."""
         key = (stored.machine_id, stored.version)
         compiled = self._compiled.get(key)
         if compiled is None:

@@ -4,6 +4,7 @@ one whose stored latest version differs is left alone (edits made through the AP
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 
 from pystator.errors import ConfigurationError
@@ -13,6 +14,8 @@ from pystator_api.runtime import Runtime
 from pystator_api.templates import Template
 
 __all__ = ["seed_machines", "start_worker"]
+
+logger = logging.getLogger(__name__)
 
 
 async def seed_machines(store: MachineStore, templates: Iterable[Template]) -> list[str]:
@@ -52,7 +55,10 @@ async def start_worker(runtime: Runtime) -> None:
 
     machines = {}
     for stored in await runtime.machines.alist_machines():
-        machines[stored.machine_id] = (await runtime.machine(stored.machine_id)).machine
+        try:
+            machines[stored.machine_id] = runtime.loaded(stored).machine
+        except ConfigurationError as exc:  # the others are still worked on
+            logger.warning("machine %s: not given to the worker: %s", stored.machine_id, exc)
     if not machines:
         return
     settings = runtime.settings.worker

@@ -77,9 +77,28 @@ def _parse(body: DefinitionBody, machine_id: str | None) -> tuple[str, Definitio
 async def list_machines(runtime: Rt, _: Caller) -> list[MachineSummary]:
     out = []
     for stored in await runtime.machines.alist_machines():
-        loaded = await runtime.machine(stored.machine_id, stored.version)
+        try:
+            loaded = runtime.loaded(stored)
+        except ConfigurationError as exc:
+            # Listed anyway: one stored version this release refuses must not hide the others.
+            out.append(_unloadable_summary(stored, exc))
+            continue
         out.append(MachineSummary(**_summary_fields(stored, loaded.machine)))
     return out
+
+
+def _unloadable_summary(stored: MachineVersion, error: ConfigurationError) -> MachineSummary:
+    problems = "; ".join(error.errors[:3])
+    return MachineSummary(
+        machine_id=stored.machine_id,
+        version=stored.version,
+        description=stored.description,
+        created_at=stored.created_at,
+        initial_state="",
+        states=[],
+        triggers=[],
+        error=f"the stored configuration cannot be loaded: {problems}",
+    )
 
 
 @router.post(
