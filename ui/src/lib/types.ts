@@ -20,6 +20,8 @@ export interface MachineSummary {
   initial_state: string;
   states: string[];
   triggers: string[];
+  /** Set when this release cannot load the stored configuration (listed anyway). */
+  error?: string | null;
 }
 
 export interface MachineOut extends MachineSummary {

@@ -33,7 +33,7 @@ export function MachinesPage() {
                 <td>v{m.version}</td>
                 <td>{m.description}</td>
                 <td>{m.states.length}</td>
-                <td>{m.triggers.join(", ")}</td>
+                <td>{m.error ? <span class="error">{m.error}</span> : m.triggers.join(", ")}</td>
                 <td>{time(m.created_at)}</td>
               </tr>
             ))}
