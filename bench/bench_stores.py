@@ -8,11 +8,12 @@ previous commit, as ``EntityCache`` allows (one round trip; a conflict reloads a
 Raw round trips (``SELECT 1``, ``PING``) run on the same pool or client, in the same rounds: every
 round times a batch of each, one after the other, and a ratio is computed per round, so that the
 load of a shared machine hits both sides alike; figures are medians over the rounds. PostgreSQL is
-also measured against the raw cost of one durable single-row ``UPDATE`` (the WAL flush dominates a
-commit on most disks), through the pool and on one connection held throughout (the store keeps one
-checked out for operations that run alone, so the series ratios are against the held one), and with
-the store's ``synchronous_commit="off"`` option (a server crash may lose the last acknowledged
-commits: not durable). The "32 tasks" figures go through the stores' coalescing of concurrent
+also measured against the raw cost of one single-row ``UPDATE``, the least write round trip, with
+the same durability as the store's commits (waiting for the WAL flush, or with the store's
+``synchronous_commit="off"`` option not: a server crash may lose the last acknowledged commits),
+through the pool and on one connection held throughout (the store keeps one checked out for
+operations that run alone, so the series ratios are against the held one); the series target is
+judged against that write. The "32 tasks" figures go through the stores' coalescing of concurrent
 operations (one statement or pipeline for the loads or commits of one loop iteration);
 the raw figures are one call per round trip. Unreachable servers are reported as skipped.
 """
@@ -261,7 +262,11 @@ async def _server_samples(store: Any, raw: Callable[[], Awaitable[Any]]) -> dict
     return {**{f"series {k}": v for k, v in series.items()}, **{f"fleet {k}": v for k, v in fleet.items()}}
 
 
-def _server_figures(label: str, raw_name: str, samples: dict[str, list[float]]) -> list[Figure]:
+def _server_figures(
+    label: str, raw_name: str, samples: dict[str, list[float]], *, series_target: bool = True
+) -> list[Figure]:
+    """Rates and ratios to the raw round trip; ``series_target=False`` where the series target is
+    judged against a raw write instead (PostgreSQL: see ``_write_figures``)."""
     figures = [
         Figure(f"{label}: raw {raw_name}, in series", statistics.median(samples["series raw"]) * 1e6, "µs"),
         Figure(f"{label}: raw {raw_name}, 32 tasks", _rate(samples, "fleet raw"), "calls/s"),
@@ -269,13 +274,14 @@ def _server_figures(label: str, raw_name: str, samples: dict[str, list[float]]) 
     for scope, where in (("series", "one entity in series"), ("fleet", "1,000 entities, 32 tasks")):
         for kind, what in (("load+commit", "load+commit"), ("cached", "commit on cached record")):
             name = f"{scope} {kind}"
+            targeted = kind == "cached" and (scope == "fleet" or series_target)
             figures.append(Figure(f"{label}: {where}, {what}", _rate(samples, name), "events/s"))
             figures.append(
                 Figure(
                     f"{label}:   event / raw {raw_name} ({scope}, {what})",
                     _ratio(samples, name, f"{scope} raw"),
                     "x",
-                    "<= 2.0" if kind == "cached" else "",
+                    "<= 2.0" if targeted else "",
                 )
             )
     return figures
@@ -284,30 +290,33 @@ def _server_figures(label: str, raw_name: str, samples: dict[str, list[float]]) 
 _RAW_WRITE = "UPDATE bench_raw_write SET n = n + 1 WHERE id = 1"
 
 
-def _durable_write_figures(samples: dict[str, list[float]]) -> list[Figure]:
-    """The raw durable one-row write next to ``SELECT 1``, and the series events against it.
+def _write_figures(label: str, durability: str, samples: dict[str, list[float]]) -> list[Figure]:
+    """The raw one-row write next to ``SELECT 1``, and the series events against it.
 
-    Raw figures through the pool (a checkout per call) and on one connection held throughout (no
-    checkout: what the store does for a lone caller); the events' ratios are against the held one.
+    A commit is a write: the server makes it as durable as the connection's ``synchronous_commit``
+    asks (with "on", it waits for the WAL flush, which ``SELECT 1`` never does), so the series
+    target is judged against the raw single-row ``UPDATE`` on the same kind of connection, one
+    round trip doing the least write there is. Raw figures through the pool (a checkout per call)
+    and on one connection held throughout (no checkout: what the store does for a lone caller);
+    the events' ratios are against the held one.
     """
-    label = "PostgreSQL (durable)"
     return [
         Figure(
             f"{label}: raw SELECT 1, in series, one held connection", _us(samples, "write held raw"), "µs"
         ),
-        Figure(f"{label}: raw durable 1-row UPDATE, in series", _us(samples, "write write"), "µs"),
+        Figure(f"{label}: raw {durability} 1-row UPDATE, in series", _us(samples, "write write"), "µs"),
         Figure(
-            f"{label}: raw durable 1-row UPDATE, in series, one held connection",
+            f"{label}: raw {durability} 1-row UPDATE, in series, one held connection",
             _us(samples, "write held write"),
             "µs",
         ),
         Figure(
-            f"{label}:   event / raw durable UPDATE held (series, load+commit)",
+            f"{label}:   event / raw UPDATE held (series, load+commit)",
             _ratio(samples, "write load+commit", "write held write"),
             "x",
         ),
         Figure(
-            f"{label}:   event / raw durable UPDATE held (series, commit on cached record)",
+            f"{label}:   event / raw UPDATE held (series, commit on cached record)",
             _ratio(samples, "write cached", "write held write"),
             "x",
             "<= 2.0",
@@ -375,11 +384,13 @@ def _postgres() -> list[Figure]:
             sync_store.close()
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    figures = _server_figures("PostgreSQL (durable)", "SELECT 1", durable)
-    figures[1:1] = _durable_write_figures(durable)
+    figures = _server_figures("PostgreSQL (durable)", "SELECT 1", durable, series_target=False)
+    figures[1:1] = _write_figures("PostgreSQL (durable)", "durable", durable)
     figures.append(Figure("PostgreSQL: one entity in series, load+commit (sync API)", sync_rate, "events/s"))
-    figures += _server_figures('PostgreSQL synchronous_commit="off" (not durable)', "SELECT 1", relaxed)
-    return figures
+    relaxed_label = 'PostgreSQL synchronous_commit="off" (not durable)'
+    relaxed_figures = _server_figures(relaxed_label, "SELECT 1", relaxed, series_target=False)
+    relaxed_figures[1:1] = _write_figures(relaxed_label, "not durable", relaxed)
+    return figures + relaxed_figures
 
 
 def _redis() -> list[Figure]:
