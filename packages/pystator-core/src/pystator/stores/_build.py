@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pystator.stores._fastinit import fast_builder, set_class, unfrozen_twin
+from pystator.stores._fastinit import fast_builder, unfrozen_twin
 from pystator.stores.records import (
     ActionOutcome,
     ActionsStatus,
@@ -110,7 +110,7 @@ def committed(
     result.entity = entity
     result.transition = transition
     result.duplicate = False
-    set_class(entity, EntityRecord)
-    set_class(transition, TransitionRecord)
-    set_class(result, CommitResult)
+    entity.__class__ = EntityRecord  # a twin has no __setattr__: a plain store (see _fastinit)
+    transition.__class__ = TransitionRecord
+    result.__class__ = CommitResult
     return result  # type: ignore[no-any-return]

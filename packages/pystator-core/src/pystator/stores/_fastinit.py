@@ -21,18 +21,18 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["fast_builder", "fast_frozen_init", "set_class", "unfrozen_twin"]
+__all__ = ["fast_builder", "fast_frozen_init", "fast_frozen_init_checked", "unfrozen_twin"]
 
 C = TypeVar("C", bound=type)
 T = TypeVar("T")
 
 _NO_DEFAULT = dataclasses.MISSING
 # The ``__class__`` descriptor's setter itself: the same checks as ``object.__setattr__(o,
-# "__class__", t)`` (layout compatibility, audit hook) without the generic attribute lookup.
+# "__class__", t)`` (layout compatibility, audit hook) without the generic attribute lookup. It is
+# needed to take a frozen instance to its twin; the way back is a plain ``twin.__class__ = cls``
+# (the twin has no ``__setattr__``: one attribute store, a third cheaper than calling the setter).
 _SET_CLASS: Callable[[object, type], None] = object.__dict__["__class__"].__set__
 _TWINS: dict[type, type | None] = {}
-
-set_class = _SET_CLASS
 
 
 def unfrozen_twin(cls: type) -> type | None:
@@ -61,44 +61,71 @@ def _compile(name: str, source: str, namespace: dict[str, Any], qualname: str) -
 
 
 def fast_frozen_init(cls: C) -> C:
+    return _install(cls, None, {})
+
+
+def fast_frozen_init_checked(well_formed: str, **names: object) -> Callable[[C], C]:
+    """``fast_frozen_init`` whose ``__init__`` skips ``__post_init__`` when ``well_formed`` holds.
+
+    ``well_formed`` is a Python expression over the field names (and ``names``), evaluated on the
+    values just set, defaults applied: without a call, and with locals instead of attribute loads.
+    Only for a ``__post_init__`` that, on values for which the expression holds, neither raises nor
+    changes anything. Instances of subclasses always run their ``__post_init__``.
+    """
+
+    def decorate(cls: C) -> C:
+        if not hasattr(cls, "__post_init__"):
+            raise TypeError(f"fast_frozen_init_checked: {cls.__name__} has no __post_init__")
+        return _install(cls, well_formed, names)
+
+    return decorate
+
+
+def _install(cls: C, well_formed: str | None, names: dict[str, object]) -> C:
     params = dataclasses.fields(cls)
     twin = _unfrozen_twin(cls)
     _TWINS[cls] = twin
     namespace: dict[str, Any] = {
+        **names,
         "_MISSING": _NO_DEFAULT,
         "_cls": cls,
         "_twin": twin,
         "_set_class": _SET_CLASS,
     }
     signature: list[str] = []
-    values: list[tuple[str, str]] = []
+    body: list[str] = []
     for field in params:
         name = field.name
         namespace[f"_set_{name}"] = getattr(cls, name).__set__
         if field.default is not _NO_DEFAULT:
             namespace[f"_default_{name}"] = field.default
             signature.append(f"{name}=_default_{name}")
-            values.append((name, name))
         elif field.default_factory is not _NO_DEFAULT:
             namespace[f"_factory_{name}"] = field.default_factory
             signature.append(f"{name}=_MISSING")
-            values.append((name, f"_factory_{name}() if {name} is _MISSING else {name}"))
+            body.append(f"    if {name} is _MISSING:")
+            body.append(f"        {name} = _factory_{name}()")
         else:
             signature.append(name)
-            values.append((name, name))
-    body: list[str] = []
+    fields = [field.name for field in params]
     if twin is not None:
         body.append("    if type(self) is _cls:")
         body.append("        _set_class(self, _twin)")
-        body.extend(f"        self.{name} = {value}" for name, value in values)
-        body.append("        _set_class(self, _cls)")
+        body.extend(f"        self.{name} = {name}" for name in fields)
+        body.append("        self.__class__ = _cls")
         body.append("    else:")
-        body.extend(f"        _set_{name}(self, {value})" for name, value in values)
+        body.extend(f"        _set_{name}(self, {name})" for name in fields)
     else:
-        body.extend(f"    _set_{name}(self, {value})" for name, value in values)
+        body.extend(f"    _set_{name}(self, {name})" for name in fields)
     if hasattr(cls, "__post_init__"):
         namespace["_post_init"] = cls.__post_init__
-        body.append("    _post_init(self) if type(self) is _cls else self.__post_init__()")
+        if well_formed is None:
+            body.append("    _post_init(self) if type(self) is _cls else self.__post_init__()")
+        else:
+            body.append("    if type(self) is not _cls:")
+            body.append("        self.__post_init__()")
+            body.append(f"    elif not ({well_formed}):")
+            body.append("        _post_init(self)")
     source = f"def __init__(self, {', '.join(signature)}):\n" + "\n".join(body) + "\n"
     cls.__init__ = _compile("__init__", source, namespace, f"{cls.__qualname__}.__init__")  # type: ignore[misc]
     return cls
@@ -110,12 +137,12 @@ def fast_builder(cls: type[T]) -> Callable[..., T]:
         raise TypeError(f"fast_builder: {cls.__name__} needs fast_frozen_init and no __post_init__")
     names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
     twin = _TWINS[cls]
-    namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__, "_set_class": _SET_CLASS}
+    namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__}
     if twin is not None:
         body = [
             "    self = _new(_twin)",
             *(f"    self.{n} = {n}" for n in names),
-            "    _set_class(self, _cls)",
+            "    self.__class__ = _cls",
         ]
     else:
         namespace.update({f"_set_{n}": getattr(cls, n).__set__ for n in names})

@@ -33,7 +33,7 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
-from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_object, thaw_object
+from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_nested, freeze_object, thaw_object
 from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
@@ -271,7 +271,11 @@ class InMemoryStateStore(AsyncTwins):
         flat = copied is not None
         metadata = freeze_object(commit.metadata, "metadata") if commit.metadata else EMPTY
         given = commit.context_changes
-        changes = freeze_object(given, "context_changes") if given else EMPTY
+        changes = EMPTY
+        if given:
+            changes = (freeze_nested(given) if type(given) is dict else None) or freeze_object(
+                given, "context_changes"
+            )
         planned = commit.actions
         if planned:
             actions, status, status_text = codec.encode_actions(planned), _PENDING_STATUS, _PENDING
