@@ -5,10 +5,16 @@ stored event builds several records, and that cost is a measurable share of an i
 
 ``fast_frozen_init`` replaces the generated ``__init__`` by one with the same signature, defaults and
 ``__post_init__`` that, for an instance of exactly the decorated class, lends the instance for the
-time of the assignments to a private unfrozen class with the same slots (``__class__`` assignment
-between layout-compatible classes), so that each field is one plain slot store, then gives it its
-class back. Instances of subclasses, and classes whose layout does not allow it, get each slot's
+time of the assignments to a private unfrozen twin (``__class__`` assignment between
+layout-compatible classes), so that each field is one plain slot store, then gives it its class
+back. Instances of subclasses, and classes whose layout does not allow it, get each slot's
 descriptor called directly instead. Instances stay frozen either way.
+
+The twin is a subclass adding no slots whose ``__setattr__`` and ``__delattr__`` are ``object``'s:
+its attribute stores are the generic ones (which the interpreter specialises to slot stores), and
+because its layout is its base's, a ``__class__`` assignment between the two is accepted without
+comparing their slot lists, which makes it a third cheaper than between unrelated classes. It is
+private: no instance leaves the constructor with it (it does show in ``cls.__subclasses__()``).
 
 ``fast_builder`` gives the stores a private constructor for such a class: every field positional, no
 defaults, and one class assignment instead of two (the instance starts as the unfrozen twin). It is
@@ -30,7 +36,7 @@ _NO_DEFAULT = dataclasses.MISSING
 # The ``__class__`` descriptor's setter itself: the same checks as ``object.__setattr__(o,
 # "__class__", t)`` (layout compatibility, audit hook) without the generic attribute lookup. It is
 # needed to take a frozen instance to its twin; the way back is a plain ``twin.__class__ = cls``
-# (the twin has no ``__setattr__``: one attribute store, a third cheaper than calling the setter).
+# (the twin's ``__setattr__`` is object's: one attribute store, cheaper than calling the setter).
 _SET_CLASS: Callable[[object, type], None] = object.__dict__["__class__"].__set__
 _TWINS: dict[type, type | None] = {}
 
@@ -41,9 +47,9 @@ def unfrozen_twin(cls: type) -> type | None:
 
 
 def _unfrozen_twin(cls: type) -> type | None:
-    """A plain class with ``cls``'s slots whose instances may take ``cls`` as their class and back."""
-    slots = tuple(getattr(cls, "__slots__", ()))
-    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": slots})
+    """An unfrozen subclass of ``cls`` whose instances may take ``cls`` as their class and back."""
+    namespace = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    twin = type(f"_{cls.__name__}Builder", (cls,), namespace)
     try:
         probe: Any = object.__new__(cls)
         _SET_CLASS(probe, twin)

@@ -1,9 +1,10 @@
 """``InMemoryStateStore``: every store capability in process memory, thread-safe, nothing durable.
 
-Values are kept as private copies of their JSON form (``snapshot.freeze``): what you read back is a
-fresh copy, a context that is not JSON is refused at write time, and the store behaves like the
-others in every test of the conformance suite. The async twins run the sync methods inline: there
-is no I/O to wait for.
+Values are kept as private copies of their JSON form: contexts as copies (``snapshot.freeze``, read
+on every load), metadata and the history's context changes packed (``packed``, written on every
+commit, seldom read). What you read back is a fresh copy, a value that is not JSON is refused at
+write time, and the store behaves like the others in every test of the conformance suite. The async
+twins run the sync methods inline: there is no I/O to wait for.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pystator.stores.checks import (
     stale_version,
     transition_not_found,
 )
+from pystator.stores.packed import Packed, pack_object, unpack_object
 from pystator.stores.records import (
     ActionOutcome,
     ActionsStatus,
@@ -33,7 +35,7 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
-from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_nested, freeze_object, thaw_object
+from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_object, thaw_object
 from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
@@ -50,7 +52,7 @@ class _EntityRow:
     state: str
     version: int
     context: Frozen
-    metadata: Frozen
+    metadata: Packed
     updated_at: datetime
     flat: bool = False  # context is a plain dict of scalars: a shallow copy of it is a deep one
 
@@ -64,15 +66,13 @@ class _EntityRow:
 # A history row is a plain tuple (the cheapest record to build on every commit):
 # (machine, version, from_state, to_state, trigger, timestamp, event_id, idempotency_key,
 #  context_changes, actions, actions_status, action_outcomes, metadata); mark_actions replaces it.
+# Every item is a string, a number, a datetime, None or bytes: the garbage collector stops tracking
+# the row at its first pass instead of walking the whole history in each full collection.
 _HistoryRow = tuple[
-    str, int, str | None, str, str, datetime, str | None, str | None, Frozen, str, str, str, Frozen
+    str, int, str | None, str, str, datetime, str | None, str | None, Packed, str, str, str, Packed
 ]
 _MACHINE: Final = 0
 _TIMESTAMP: Final = 5
-
-
-def _json_object(value: Mapping[str, Any] | None, field: str) -> Frozen:
-    return freeze_object(value, field) if value else EMPTY
 
 
 class InMemoryStateStore(AsyncTwins):
@@ -102,7 +102,7 @@ class InMemoryStateStore(AsyncTwins):
             row.version,
             row.thawed_context(entity_id),
             row.updated_at,
-            thaw_object(row.metadata, entity_id, "metadata"),
+            unpack_object(row.metadata, entity_id, "metadata"),
         )
 
     def _transition(self, entity_id: str, row: _HistoryRow) -> TransitionRecord:
@@ -118,11 +118,11 @@ class InMemoryStateStore(AsyncTwins):
             timestamp=timestamp,
             event_id=event_id,
             idempotency_key=key,
-            context_changes=thaw_object(changes, entity_id, "context_changes"),
+            context_changes=unpack_object(changes, entity_id, "context_changes"),
             actions=actions,
             actions_status=status,
             action_outcomes=outcomes,
-            metadata=thaw_object(metadata, entity_id, "history metadata"),
+            metadata=unpack_object(metadata, entity_id, "history metadata"),
         )
 
     # ------------------------------------------------------------------ StateStore and twins
@@ -164,12 +164,12 @@ class InMemoryStateStore(AsyncTwins):
         metadata: Mapping[str, Any] | None = None,
     ) -> int:
         check_state_write(entity_id, state, expected_version)
-        encoded = _json_object(metadata, "metadata")
+        encoded = pack_object(metadata, "metadata")
         with self._lock:
             return self._write_state(entity_id, state, expected_version, encoded, codec.as_utc(self._clock()))
 
     def _write_state(
-        self, entity_id: str, state: str, expected: int | None, metadata: Frozen, now: datetime
+        self, entity_id: str, state: str, expected: int | None, metadata: Packed, now: datetime
     ) -> int:
         row = self._entities.get(entity_id)
         actual = 0 if row is None else row.version
@@ -197,7 +197,7 @@ class InMemoryStateStore(AsyncTwins):
     ) -> dict[str, int]:
         for entity_id, state in states.items():
             check_state_write(entity_id, state, None)
-        encoded = _json_object(metadata, "metadata")
+        encoded = pack_object(metadata, "metadata")
         with self._lock:
             now = codec.as_utc(self._clock())
             return {eid: self._write_state(eid, state, None, encoded, now) for eid, state in states.items()}
@@ -259,7 +259,7 @@ class InMemoryStateStore(AsyncTwins):
                 if row.flat and type(context) is dict
                 else thaw_object(context, entity_id, "context"),
                 row.updated_at,
-                {} if metadata is EMPTY else thaw_object(metadata, entity_id, "metadata"),
+                {} if metadata is None else unpack_object(metadata, entity_id, "metadata"),
             )
         finally:
             self._lock.release()
@@ -269,13 +269,8 @@ class InMemoryStateStore(AsyncTwins):
         copied = flat_copy(commit.context)
         context = freeze_object(commit.context, "context") if copied is None else copied
         flat = copied is not None
-        metadata = freeze_object(commit.metadata, "metadata") if commit.metadata else EMPTY
-        given = commit.context_changes
-        changes = EMPTY
-        if given:
-            changes = (freeze_nested(given) if type(given) is dict else None) or freeze_object(
-                given, "context_changes"
-            )
+        metadata = pack_object(commit.metadata, "metadata")
+        changes = pack_object(commit.context_changes, "context_changes")
         planned = commit.actions
         if planned:
             actions, status, status_text = codec.encode_actions(planned), _PENDING_STATUS, _PENDING

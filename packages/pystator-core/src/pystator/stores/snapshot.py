@@ -22,7 +22,6 @@ __all__ = [
     "Frozen",
     "flat_copy",
     "freeze",
-    "freeze_nested",
     "freeze_object",
     "thaw",
     "thaw_object",
@@ -124,7 +123,7 @@ def freeze(value: Any, *, field: str) -> Frozen:
     return codec.encode_json(value, field=field)
 
 
-def freeze_nested(value: dict[Any, Any]) -> Frozen | None:
+def _freeze_nested(value: dict[Any, Any]) -> Frozen | None:
     """``freeze_object`` of a non-empty dict whose values are JSON scalars or flat dicts, else None.
 
     One pass for the common shapes (a context_changes is ``{key: {"before": old, "after": new}}``),
@@ -159,7 +158,7 @@ def freeze_object(value: Any, field: str) -> Frozen:
     if type(value) is dict:
         if not value:
             return EMPTY
-        frozen = freeze_nested(value)
+        frozen = _freeze_nested(value)
         if frozen is not None:
             return frozen
         try:
