@@ -39,6 +39,8 @@ _NO_DEFAULT = dataclasses.MISSING
 # (the twin's ``__setattr__`` is object's: one attribute store, cheaper than calling the setter).
 _SET_CLASS: Callable[[object, type], None] = object.__dict__["__class__"].__set__
 _TWINS: dict[type, type | None] = {}
+# A display builds the same new empty value as calling its type, without the call.
+_LITERALS: dict[object, str] = {dict: "{}", list: "[]"}
 
 
 def unfrozen_twin(cls: type) -> type | None:
@@ -48,7 +50,12 @@ def unfrozen_twin(cls: type) -> type | None:
 
 def _unfrozen_twin(cls: type) -> type | None:
     """An unfrozen subclass of ``cls`` whose instances may take ``cls`` as their class and back."""
-    namespace = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    namespace = {
+        "__slots__": (),
+        "__init__": object.__init__,  # ``twin()``: an empty instance, cheaper than object.__new__(twin)
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+    }
     twin = type(f"_{cls.__name__}Builder", (cls,), namespace)
     try:
         probe: Any = object.__new__(cls)
@@ -110,7 +117,7 @@ def _install(cls: C, well_formed: str | None, names: dict[str, object]) -> C:
             namespace[f"_factory_{name}"] = field.default_factory
             signature.append(f"{name}=_MISSING")
             body.append(f"    if {name} is _MISSING:")
-            body.append(f"        {name} = _factory_{name}()")
+            body.append(f"        {name} = {_LITERALS.get(field.default_factory, f'_factory_{name}()')}")
         else:
             signature.append(name)
     fields = [field.name for field in params]
@@ -146,7 +153,7 @@ def fast_builder(cls: type[T]) -> Callable[..., T]:
     namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__}
     if twin is not None:
         body = [
-            "    self = _new(_twin)",
+            "    self = _twin()",
             *(f"    self.{n} = {n}" for n in names),
             "    self.__class__ = _cls",
         ]
