@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final
 
 from pystator.errors import EntityNotFoundError
@@ -36,7 +37,7 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
-from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_object, thaw_object
+from pystator.stores.snapshot import EMPTY, Frozen, freeze_object, thaw_object
 from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
@@ -45,23 +46,7 @@ _EMPTY_LIST = "[]"
 # Module constants: an enum member's attribute lookup costs more than the rest of a line of the commit.
 _PENDING_STATUS, _DONE_STATUS = ActionsStatus.PENDING, ActionsStatus.DONE
 _PENDING, _DONE = _PENDING_STATUS.value, _DONE_STATUS.value
-
-
-@dataclass(slots=True)
-class _EntityRow:
-    machine: str
-    state: str
-    version: int
-    context: Frozen
-    metadata: Packed
-    updated_at: datetime
-    flat: bool = False  # context is a plain dict of scalars: a shallow copy of it is a deep one
-
-    def thawed_context(self, entity_id: str) -> dict[str, Any]:
-        context = self.context
-        if self.flat and type(context) is dict:
-            return context.copy()
-        return thaw_object(context, entity_id, "context")
+_NO_ACTIONS: Final = (_EMPTY_LIST, _DONE_STATUS, _DONE)  # encoded actions, status, status column
 
 
 # A history row is a plain tuple (the cheapest record to build on every commit):
@@ -73,6 +58,27 @@ _HistoryRow = tuple[
     str, int, str | None, str, str, datetime, str | None, str | None, Packed, str, str, str, Packed
 ]
 _ENTITY_TWIN = unfrozen_twin(EntityRecord)
+_NO_HISTORY: Mapping[int, _HistoryRow] = MappingProxyType({})
+
+
+@dataclass(slots=True)
+class _EntityRow:
+    machine: str
+    state: str
+    version: int
+    context: Frozen
+    metadata: Packed
+    updated_at: datetime
+    flat: bool = False  # context is a plain dict of scalars: a shallow copy of it is a deep one
+    history: dict[int, _HistoryRow] = field(default_factory=dict)  # by version, in commit order
+
+    def thawed_context(self, entity_id: str) -> dict[str, Any]:
+        context = self.context
+        if self.flat and type(context) is dict:
+            return context.copy()
+        return thaw_object(context, entity_id, "context")
+
+
 _MACHINE: Final = 0
 _TIMESTAMP: Final = 5
 
@@ -85,7 +91,6 @@ class InMemoryStateStore(AsyncTwins):
         self._utc_clock = clock is codec.utc_now  # then call datetime.now directly: one frame less
         self._lock = threading.Lock()
         self._entities: dict[str, _EntityRow] = {}
-        self._history: dict[str, dict[int, _HistoryRow]] = {}
         self._idempotency: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, int], None] = {}
 
@@ -126,6 +131,10 @@ class InMemoryStateStore(AsyncTwins):
             action_outcomes=outcomes,
             metadata=unpack_object(metadata, entity_id, "history metadata"),
         )
+
+    def _rows_of(self, entity_id: str) -> Mapping[int, _HistoryRow]:
+        row = self._entities.get(entity_id)
+        return _NO_HISTORY if row is None else row.history
 
     # ------------------------------------------------------------------ StateStore and twins
 
@@ -234,12 +243,12 @@ class InMemoryStateStore(AsyncTwins):
     def history(self, entity_id: str, *, after_version: int = 0, limit: int = 100) -> list[TransitionRecord]:
         check_limit(limit)
         with self._lock:
-            rows = [r for v, r in self._history.get(entity_id, {}).items() if v > after_version][:limit]
+            rows = [r for v, r in self._rows_of(entity_id).items() if v > after_version][:limit]
             return [self._transition(entity_id, row) for row in rows]
 
     def get_transition(self, entity_id: str, version: int) -> TransitionRecord | None:
         with self._lock:
-            row = self._history.get(entity_id, {}).get(version)
+            row = self._rows_of(entity_id).get(version)
             return None if row is None else self._transition(entity_id, row)
 
     # ------------------------------------------------------------------ transactional
@@ -273,17 +282,26 @@ class InMemoryStateStore(AsyncTwins):
             self._lock.release()
 
     def commit_transition(self, commit: TransitionCommit) -> CommitResult:
-        entity_id = commit.entity_id
-        copied = flat_copy(commit.context)
-        context = freeze_object(commit.context, "context") if copied is None else copied
-        flat = copied is not None
-        metadata = pack_object(commit.metadata, "metadata")
+        entity_id, machine, given = commit.entity_id, commit.machine, commit.context
+        # A dict of JSON scalars (the common context) is copied shallowly and marked flat, which
+        # makes each load a shallow copy too; anything else takes freeze_object.
+        flat = type(given) is dict
+        if flat:
+            for name, item in given.items():
+                kind = type(item)
+                if type(name) is not str or (
+                    not (kind is str or kind is int or kind is bool or item is None)
+                    and (kind is not float or item - item != 0.0)
+                ):
+                    flat = False
+                    break
+        context = given.copy() if flat else freeze_object(given, "context")
+        metadata = pack_object(commit.metadata, "metadata") if commit.metadata else None
         changes = pack_object(commit.context_changes, "context_changes")
         planned = commit.actions
-        if planned:
-            actions, status, status_text = codec.encode_actions(planned), _PENDING_STATUS, _PENDING
-        else:
-            actions, status, status_text = _EMPTY_LIST, _DONE_STATUS, _DONE
+        actions, status, status_text = (
+            (codec.encode_actions(planned), _PENDING_STATUS, _PENDING) if planned else _NO_ACTIONS
+        )
         stamp = commit.timestamp or (datetime.now(UTC) if self._utc_clock else self._clock())
         now = stamp if stamp.tzinfo is UTC else stamp.astimezone(UTC)
         key = commit.idempotency_key
@@ -294,14 +312,14 @@ class InMemoryStateStore(AsyncTwins):
             row = self._entities.get(entity_id)
             actual = 0
             if row is not None:
-                if row.machine != commit.machine and row.machine:
-                    raise machine_conflict(entity_id, row.machine, commit.machine)
+                if row.machine != machine and row.machine:
+                    raise machine_conflict(entity_id, row.machine, machine)
                 actual = row.version
             if (commit.expected_version or 0) != actual:
                 raise stale_version(entity_id, commit.expected_version or 0, actual)
             version = actual + 1
             history_row: _HistoryRow = (
-                commit.machine,
+                machine,
                 version,
                 commit.from_state,
                 commit.to_state,
@@ -316,15 +334,12 @@ class InMemoryStateStore(AsyncTwins):
                 metadata,
             )
             if row is None:
-                row = _EntityRow(commit.machine, commit.to_state, 1, context, metadata, now, flat)
+                row = _EntityRow(machine, commit.to_state, 1, context, metadata, now, flat, {})
                 self._entities[entity_id] = row
             else:
-                row.machine, row.state, row.version = commit.machine, commit.to_state, version
+                row.machine, row.state, row.version = machine, commit.to_state, version
                 row.context, row.metadata, row.updated_at, row.flat = context, metadata, now, flat
-            history = self._history.get(entity_id)
-            if history is None:
-                history = self._history[entity_id] = {}
-            history[version] = history_row
+            row.history[version] = history_row
             if key is not None:
                 self._idempotency[(entity_id, key)] = version
             if planned:
@@ -334,7 +349,7 @@ class InMemoryStateStore(AsyncTwins):
         return _build.committed(commit, version, now, status)
 
     def _duplicate(self, entity_id: str, version: int) -> CommitResult:
-        first = self._transition(entity_id, self._history[entity_id][version])
+        first = self._transition(entity_id, self._entities[entity_id].history[version])
         return CommitResult(self._record(entity_id, self._entities[entity_id]), first, duplicate=True)
 
     def mark_actions(
@@ -343,19 +358,20 @@ class InMemoryStateStore(AsyncTwins):
         encoded = codec.encode_outcomes(list(outcomes))
         status = ActionsStatus.from_outcomes(outcomes)
         with self._lock:
-            row = self._history.get(entity_id, {}).get(version)
-            if row is None:
+            entity = self._entities.get(entity_id)
+            row = None if entity is None else entity.history.get(version)
+            if entity is None or row is None:
                 raise transition_not_found(entity_id, version)
-            self._history[entity_id][version] = (*row[:10], status.value, encoded, row[12])
+            entity.history[version] = row = (*row[:10], status.value, encoded, row[12])
             self._pending.pop((entity_id, version), None)
-            return self._transition(entity_id, self._history[entity_id][version])
+            return self._transition(entity_id, row)
 
     def pending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
     ) -> list[TransitionRecord]:
         check_limit(limit)
         with self._lock:
-            rows = [(eid, self._history[eid][version]) for eid, version in self._pending]
+            rows = [(eid, self._entities[eid].history[version]) for eid, version in self._pending]
             rows = [
                 (eid, row)
                 for eid, row in rows
@@ -374,6 +390,5 @@ class InMemoryStateStore(AsyncTwins):
         """Forget every entity and all history."""
         with self._lock:
             self._entities.clear()
-            self._history.clear()
             self._idempotency.clear()
             self._pending.clear()

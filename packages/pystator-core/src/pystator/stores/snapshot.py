@@ -20,7 +20,6 @@ __all__ = [
     "EMPTY",
     "Flat",
     "Frozen",
-    "flat_copy",
     "freeze",
     "freeze_object",
     "thaw",
@@ -90,25 +89,6 @@ class Flat(dict):  # type: ignore[type-arg]
 
 
 EMPTY: Frozen = Flat()  # the frozen empty mapping, shared: never handed out, ``thaw`` copies
-
-
-def flat_copy(value: Any) -> dict[str, Any] | None:
-    """A copy of a dict of ``str`` keys to JSON scalars (its shallow copy is a deep one), else None.
-
-    For a caller that keeps whether the copy is flat itself: ``Flat`` marks it in the value, at the
-    cost of building a dict subclass, three times a plain copy.
-    """
-    if type(value) is not dict:
-        return None
-    for key, item in value.items():
-        kind = type(item)
-        if type(key) is not str:
-            return None
-        if not (kind is str or kind is int or kind is bool or item is None) and (
-            kind is not float or item - item != 0.0
-        ):
-            return None
-    return value.copy()
 
 
 def freeze(value: Any, *, field: str) -> Frozen:
