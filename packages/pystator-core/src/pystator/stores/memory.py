@@ -282,7 +282,8 @@ class InMemoryStateStore(AsyncTwins):
             self._lock.release()
 
     def commit_transition(self, commit: TransitionCommit) -> CommitResult:
-        entity_id, machine, given = commit.entity_id, commit.machine, commit.context
+        entity_id, machine = commit.entity_id, commit.machine
+        given: Any = commit.context
         # A dict of JSON scalars (the common context) is copied shallowly and marked flat, which
         # makes each load a shallow copy too; anything else takes freeze_object.
         flat = type(given) is dict
