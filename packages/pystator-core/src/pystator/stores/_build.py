@@ -109,7 +109,7 @@ def committed(
     result.entity = entity
     result.transition = transition
     result.duplicate = False
-    entity.__class__ = EntityRecord  # a twin has no __setattr__: a plain store (see _fastinit)
+    entity.__class__ = EntityRecord  # a twin's __setattr__ is object's: a plain store (see _fastinit)
     transition.__class__ = TransitionRecord
     result.__class__ = CommitResult
     return result  # type: ignore[no-any-return]

@@ -209,7 +209,7 @@ and (timestamp is None or timestamp.tzinfo is not None)
 """
 
 
-@fast_frozen_init_checked(" ".join(_WELL_FORMED_COMMIT.split()), _PlannedAction=PlannedAction)
+@fast_frozen_init_checked(_WELL_FORMED_COMMIT, _PlannedAction=PlannedAction)
 @dataclass(frozen=True, slots=True)
 class TransitionCommit:
     """Everything one atomic transition write needs.
