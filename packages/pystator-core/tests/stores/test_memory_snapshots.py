@@ -4,7 +4,9 @@ it gives back is what a JSON store would give back."""
 from __future__ import annotations
 
 import enum
+import gc
 import math
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,3 +117,48 @@ def test_records_stay_frozen_and_equal_after_the_fast_constructor() -> None:
 
     sub = Sub("e", "m", 1, None, "a", "t", record.updated_at)
     assert type(sub) is Sub and sub.version == 1
+
+
+def test_history_and_metadata_come_back_as_json_would_give_them_back() -> None:
+    store = InMemoryStateStore()
+    shared: dict[str, Any] = {"k": [1]}
+    changes = {"a": shared, "b": shared, "deep": {"x": {"y": [1.5, None, True]}}}
+    _commit(store, "e", {"n": 1}, context_changes=changes, metadata={"m": shared, "t": (1, 2)})
+    (first,) = store.history("e")
+    assert first.context_changes == {"a": shared, "b": shared, "deep": {"x": {"y": [1.5, None, True]}}}
+    first.context_changes["a"]["k"].append(2)
+    assert first.context_changes["b"] == {"k": [1]}  # independent copies, as from JSON
+    assert store.history("e")[0].context_changes["a"] == {"k": [1]}
+    loaded = store.load_entity("e")
+    assert loaded is not None and loaded.metadata == first.metadata == {"m": {"k": [1]}, "t": [1, 2]}
+    assert type(loaded) is EntityRecord and type(first) is TransitionRecord
+    shared["k"].append(3)
+    assert store.history("e")[0].metadata == {"m": {"k": [1]}, "t": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "path"),
+    [
+        ({"context_changes": {"x": {"after": math.nan}}}, "context_changes['x']['after']"),
+        ({"metadata": {"x": [1, {2: "two"}]}}, "metadata['x'][1]"),
+    ],
+)
+def test_history_values_json_cannot_carry_are_refused_and_named(extra: dict[str, Any], path: str) -> None:
+    store = InMemoryStateStore()
+    with pytest.raises(StoreError, match=path.replace("[", r"\[").replace("]", r"\]")):
+        _commit(store, "e", {"n": 1}, **extra)
+    assert store.load_entity("e") is None and store.history("e") == []
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="the CPython collector's tracking")
+def test_a_long_history_leaves_nothing_for_the_collector_to_walk() -> None:
+    store = InMemoryStateStore()
+    _commit(store, "e", {"n": 0})
+    gc.collect()
+    before = len(gc.get_objects())
+    for n in range(1, 1001):
+        changes = {"n": {"before": n - 1, "after": n}}
+        _commit(store, "e", {"n": n, "tags": "a"}, context_changes=changes, metadata={"by": "me", "n": n})
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100  # not one container per committed transition
+    assert len(store.history("e", limit=2000)) == 1001

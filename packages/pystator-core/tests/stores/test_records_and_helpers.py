@@ -109,6 +109,30 @@ def test_transition_commit_names_the_bad_field(field: str, value: object, messag
         TransitionCommit(**arguments)  # type: ignore[arg-type]
 
 
+def test_transition_commit_converts_and_refuses_as_its_checks_say() -> None:
+    planned = TransitionCommit("e", "m", None, None, "a", "go", actions=[PlannedAction("x")])  # type: ignore[arg-type]
+    assert planned.actions == (PlannedAction("x"),) and type(planned.actions) is tuple
+    first, second = (TransitionCommit("e", "m", 1, "a", "b", "go") for _ in range(2))
+    assert first.metadata == {} and first.metadata is not second.metadata
+    assert first.context is not second.context and first.context_changes is not second.context_changes
+    with pytest.raises(ValueError, match="timezone-aware"):
+        TransitionCommit("e", "m", 1, "a", "b", "go", timestamp=datetime(2030, 1, 1))
+    with pytest.raises(ValueError, match="tuple of PlannedAction"):
+        TransitionCommit("e", "m", 1, "a", "b", "go", actions=("notify",))  # type: ignore[arg-type]
+
+
+def test_a_transition_commit_subclass_runs_the_same_checks() -> None:
+    class Sub(TransitionCommit):
+        pass
+
+    with pytest.raises(ValueError, match="entity_id"):
+        Sub(5, "m", None, None, "a", "go")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Sub("e", "m", 1, "a", "b", "go", timestamp=datetime(2030, 1, 1))
+    sub = Sub("e", "m", None, None, "a", "go", actions=[PlannedAction("x")])  # type: ignore[arg-type]
+    assert type(sub) is Sub and sub.actions == (PlannedAction("x"),)
+
+
 def test_decoding_a_corrupted_column_names_entity_and_column() -> None:
     with pytest.raises(StoreError) as not_json:
         codec.decode_object("{oops", entity_id="e1", column="context")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pystator.stores._fastinit import fast_builder, set_class, unfrozen_twin
+from pystator.stores._fastinit import fast_builder, unfrozen_twin
 from pystator.stores.records import (
     ActionOutcome,
     ActionsStatus,
@@ -50,7 +50,6 @@ transition_record: Callable[
 
 commit_result: Callable[[EntityRecord, TransitionRecord, bool], CommitResult] = fast_builder(CommitResult)
 
-_new = object.__new__
 _ENTITY, _TRANSITION, _RESULT = (unfrozen_twin(c) for c in (EntityRecord, TransitionRecord, CommitResult))
 
 
@@ -89,9 +88,9 @@ def committed(
     if _ENTITY is None or _TRANSITION is None or _RESULT is None:
         return _committed_slow(commit, version, timestamp, status)
     # The three builders inlined (a frame each saved on every commit).
-    entity: Any = _new(_ENTITY)
-    transition: Any = _new(_TRANSITION)
-    result: Any = _new(_RESULT)
+    entity: Any = _ENTITY()
+    transition: Any = _TRANSITION()
+    result: Any = _RESULT()
     entity.entity_id = transition.entity_id = commit.entity_id
     entity.machine = transition.machine = commit.machine
     entity.state = transition.to_state = commit.to_state
@@ -110,7 +109,7 @@ def committed(
     result.entity = entity
     result.transition = transition
     result.duplicate = False
-    set_class(entity, EntityRecord)
-    set_class(transition, TransitionRecord)
-    set_class(result, CommitResult)
+    entity.__class__ = EntityRecord  # a twin's __setattr__ is object's: a plain store (see _fastinit)
+    transition.__class__ = TransitionRecord
+    result.__class__ = CommitResult
     return result  # type: ignore[no-any-return]

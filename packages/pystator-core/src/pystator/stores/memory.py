@@ -1,21 +1,24 @@
 """``InMemoryStateStore``: every store capability in process memory, thread-safe, nothing durable.
 
-Values are kept as private copies of their JSON form (``snapshot.freeze``): what you read back is a
-fresh copy, a context that is not JSON is refused at write time, and the store behaves like the
-others in every test of the conformance suite. The async twins run the sync methods inline: there
-is no I/O to wait for.
+Values are kept as private copies of their JSON form: contexts as copies (``snapshot.freeze``, read
+on every load), metadata and the history's context changes packed (``packed``, written on every
+commit, seldom read). What you read back is a fresh copy, a value that is not JSON is refused at
+write time, and the store behaves like the others in every test of the conformance suite. The async
+twins run the sync methods inline: there is no I/O to wait for.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final
 
 from pystator.errors import EntityNotFoundError
 from pystator.stores import _build, codec
+from pystator.stores._fastinit import unfrozen_twin
 from pystator.stores.checks import (
     check_entity_id,
     check_limit,
@@ -24,6 +27,7 @@ from pystator.stores.checks import (
     stale_version,
     transition_not_found,
 )
+from pystator.stores.packed import Packed, pack_object, unpack_object
 from pystator.stores.records import (
     ActionOutcome,
     ActionsStatus,
@@ -33,7 +37,7 @@ from pystator.stores.records import (
     TransitionCommit,
     TransitionRecord,
 )
-from pystator.stores.snapshot import EMPTY, Frozen, flat_copy, freeze_object, thaw_object
+from pystator.stores.snapshot import EMPTY, Frozen, freeze_object, thaw_object
 from pystator.stores.twins import AsyncTwins
 
 __all__ = ["InMemoryStateStore"]
@@ -42,6 +46,19 @@ _EMPTY_LIST = "[]"
 # Module constants: an enum member's attribute lookup costs more than the rest of a line of the commit.
 _PENDING_STATUS, _DONE_STATUS = ActionsStatus.PENDING, ActionsStatus.DONE
 _PENDING, _DONE = _PENDING_STATUS.value, _DONE_STATUS.value
+_NO_ACTIONS: Final = (_EMPTY_LIST, _DONE_STATUS, _DONE)  # encoded actions, status, status column
+
+
+# A history row is a plain tuple (the cheapest record to build on every commit):
+# (machine, version, from_state, to_state, trigger, timestamp, event_id, idempotency_key,
+#  context_changes, actions, actions_status, action_outcomes, metadata); mark_actions replaces it.
+# Every item is a string, a number, a datetime, None or bytes: the garbage collector stops tracking
+# the row at its first pass instead of walking the whole history in each full collection.
+_HistoryRow = tuple[
+    str, int, str | None, str, str, datetime, str | None, str | None, Packed, str, str, str, Packed
+]
+_ENTITY_TWIN = unfrozen_twin(EntityRecord)
+_NO_HISTORY: Mapping[int, _HistoryRow] = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -50,9 +67,10 @@ class _EntityRow:
     state: str
     version: int
     context: Frozen
-    metadata: Frozen
+    metadata: Packed
     updated_at: datetime
     flat: bool = False  # context is a plain dict of scalars: a shallow copy of it is a deep one
+    history: dict[int, _HistoryRow] = field(default_factory=dict)  # by version, in commit order
 
     def thawed_context(self, entity_id: str) -> dict[str, Any]:
         context = self.context
@@ -61,18 +79,8 @@ class _EntityRow:
         return thaw_object(context, entity_id, "context")
 
 
-# A history row is a plain tuple (the cheapest record to build on every commit):
-# (machine, version, from_state, to_state, trigger, timestamp, event_id, idempotency_key,
-#  context_changes, actions, actions_status, action_outcomes, metadata); mark_actions replaces it.
-_HistoryRow = tuple[
-    str, int, str | None, str, str, datetime, str | None, str | None, Frozen, str, str, str, Frozen
-]
 _MACHINE: Final = 0
 _TIMESTAMP: Final = 5
-
-
-def _json_object(value: Mapping[str, Any] | None, field: str) -> Frozen:
-    return freeze_object(value, field) if value else EMPTY
 
 
 class InMemoryStateStore(AsyncTwins):
@@ -83,7 +91,6 @@ class InMemoryStateStore(AsyncTwins):
         self._utc_clock = clock is codec.utc_now  # then call datetime.now directly: one frame less
         self._lock = threading.Lock()
         self._entities: dict[str, _EntityRow] = {}
-        self._history: dict[str, dict[int, _HistoryRow]] = {}
         self._idempotency: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, int], None] = {}
 
@@ -102,7 +109,7 @@ class InMemoryStateStore(AsyncTwins):
             row.version,
             row.thawed_context(entity_id),
             row.updated_at,
-            thaw_object(row.metadata, entity_id, "metadata"),
+            unpack_object(row.metadata, entity_id, "metadata"),
         )
 
     def _transition(self, entity_id: str, row: _HistoryRow) -> TransitionRecord:
@@ -118,12 +125,16 @@ class InMemoryStateStore(AsyncTwins):
             timestamp=timestamp,
             event_id=event_id,
             idempotency_key=key,
-            context_changes=thaw_object(changes, entity_id, "context_changes"),
+            context_changes=unpack_object(changes, entity_id, "context_changes"),
             actions=actions,
             actions_status=status,
             action_outcomes=outcomes,
-            metadata=thaw_object(metadata, entity_id, "history metadata"),
+            metadata=unpack_object(metadata, entity_id, "history metadata"),
         )
+
+    def _rows_of(self, entity_id: str) -> Mapping[int, _HistoryRow]:
+        row = self._entities.get(entity_id)
+        return _NO_HISTORY if row is None else row.history
 
     # ------------------------------------------------------------------ StateStore and twins
 
@@ -164,12 +175,12 @@ class InMemoryStateStore(AsyncTwins):
         metadata: Mapping[str, Any] | None = None,
     ) -> int:
         check_state_write(entity_id, state, expected_version)
-        encoded = _json_object(metadata, "metadata")
+        encoded = pack_object(metadata, "metadata")
         with self._lock:
             return self._write_state(entity_id, state, expected_version, encoded, codec.as_utc(self._clock()))
 
     def _write_state(
-        self, entity_id: str, state: str, expected: int | None, metadata: Frozen, now: datetime
+        self, entity_id: str, state: str, expected: int | None, metadata: Packed, now: datetime
     ) -> int:
         row = self._entities.get(entity_id)
         actual = 0 if row is None else row.version
@@ -197,7 +208,7 @@ class InMemoryStateStore(AsyncTwins):
     ) -> dict[str, int]:
         for entity_id, state in states.items():
             check_state_write(entity_id, state, None)
-        encoded = _json_object(metadata, "metadata")
+        encoded = pack_object(metadata, "metadata")
         with self._lock:
             now = codec.as_utc(self._clock())
             return {eid: self._write_state(eid, state, None, encoded, now) for eid, state in states.items()}
@@ -232,12 +243,12 @@ class InMemoryStateStore(AsyncTwins):
     def history(self, entity_id: str, *, after_version: int = 0, limit: int = 100) -> list[TransitionRecord]:
         check_limit(limit)
         with self._lock:
-            rows = [r for v, r in self._history.get(entity_id, {}).items() if v > after_version][:limit]
+            rows = [r for v, r in self._rows_of(entity_id).items() if v > after_version][:limit]
             return [self._transition(entity_id, row) for row in rows]
 
     def get_transition(self, entity_id: str, version: int) -> TransitionRecord | None:
         with self._lock:
-            row = self._history.get(entity_id, {}).get(version)
+            row = self._rows_of(entity_id).get(version)
             return None if row is None else self._transition(entity_id, row)
 
     # ------------------------------------------------------------------ transactional
@@ -250,33 +261,48 @@ class InMemoryStateStore(AsyncTwins):
             if row is None:
                 return None
             context, metadata = row.context, row.metadata
-            return _build.entity_record(
-                entity_id,
-                row.machine,
-                row.state,
-                row.version,
+            if _ENTITY_TWIN is None:
+                return self._record(entity_id, row)
+            # _build.entity_record inlined (a frame less on every load); see _fastinit.
+            record: Any = _ENTITY_TWIN()
+            record.entity_id = entity_id
+            record.machine = row.machine
+            record.state = row.state
+            record.version = row.version
+            record.context = (
                 context.copy()
                 if row.flat and type(context) is dict
-                else thaw_object(context, entity_id, "context"),
-                row.updated_at,
-                {} if metadata is EMPTY else thaw_object(metadata, entity_id, "metadata"),
+                else thaw_object(context, entity_id, "context")
             )
+            record.updated_at = row.updated_at
+            record.metadata = {} if metadata is None else unpack_object(metadata, entity_id, "metadata")
+            record.__class__ = EntityRecord
+            return record  # type: ignore[no-any-return]
         finally:
             self._lock.release()
 
     def commit_transition(self, commit: TransitionCommit) -> CommitResult:
-        entity_id = commit.entity_id
-        copied = flat_copy(commit.context)
-        context = freeze_object(commit.context, "context") if copied is None else copied
-        flat = copied is not None
-        metadata = freeze_object(commit.metadata, "metadata") if commit.metadata else EMPTY
-        given = commit.context_changes
-        changes = freeze_object(given, "context_changes") if given else EMPTY
+        entity_id, machine = commit.entity_id, commit.machine
+        given: Any = commit.context
+        # A dict of JSON scalars (the common context) is copied shallowly and marked flat, which
+        # makes each load a shallow copy too; anything else takes freeze_object.
+        flat = type(given) is dict
+        if flat:
+            for name, item in given.items():
+                kind = type(item)
+                if type(name) is not str or (
+                    not (kind is str or kind is int or kind is bool or item is None)
+                    and (kind is not float or item - item != 0.0)
+                ):
+                    flat = False
+                    break
+        context = given.copy() if flat else freeze_object(given, "context")
+        metadata = pack_object(commit.metadata, "metadata") if commit.metadata else None
+        changes = pack_object(commit.context_changes, "context_changes")
         planned = commit.actions
-        if planned:
-            actions, status, status_text = codec.encode_actions(planned), _PENDING_STATUS, _PENDING
-        else:
-            actions, status, status_text = _EMPTY_LIST, _DONE_STATUS, _DONE
+        actions, status, status_text = (
+            (codec.encode_actions(planned), _PENDING_STATUS, _PENDING) if planned else _NO_ACTIONS
+        )
         stamp = commit.timestamp or (datetime.now(UTC) if self._utc_clock else self._clock())
         now = stamp if stamp.tzinfo is UTC else stamp.astimezone(UTC)
         key = commit.idempotency_key
@@ -287,14 +313,14 @@ class InMemoryStateStore(AsyncTwins):
             row = self._entities.get(entity_id)
             actual = 0
             if row is not None:
-                if row.machine != commit.machine and row.machine:
-                    raise machine_conflict(entity_id, row.machine, commit.machine)
+                if row.machine != machine and row.machine:
+                    raise machine_conflict(entity_id, row.machine, machine)
                 actual = row.version
             if (commit.expected_version or 0) != actual:
                 raise stale_version(entity_id, commit.expected_version or 0, actual)
             version = actual + 1
             history_row: _HistoryRow = (
-                commit.machine,
+                machine,
                 version,
                 commit.from_state,
                 commit.to_state,
@@ -309,15 +335,12 @@ class InMemoryStateStore(AsyncTwins):
                 metadata,
             )
             if row is None:
-                row = _EntityRow(commit.machine, commit.to_state, 1, context, metadata, now, flat)
+                row = _EntityRow(machine, commit.to_state, 1, context, metadata, now, flat, {})
                 self._entities[entity_id] = row
             else:
-                row.machine, row.state, row.version = commit.machine, commit.to_state, version
+                row.machine, row.state, row.version = machine, commit.to_state, version
                 row.context, row.metadata, row.updated_at, row.flat = context, metadata, now, flat
-            history = self._history.get(entity_id)
-            if history is None:
-                history = self._history[entity_id] = {}
-            history[version] = history_row
+            row.history[version] = history_row
             if key is not None:
                 self._idempotency[(entity_id, key)] = version
             if planned:
@@ -327,7 +350,7 @@ class InMemoryStateStore(AsyncTwins):
         return _build.committed(commit, version, now, status)
 
     def _duplicate(self, entity_id: str, version: int) -> CommitResult:
-        first = self._transition(entity_id, self._history[entity_id][version])
+        first = self._transition(entity_id, self._entities[entity_id].history[version])
         return CommitResult(self._record(entity_id, self._entities[entity_id]), first, duplicate=True)
 
     def mark_actions(
@@ -336,19 +359,20 @@ class InMemoryStateStore(AsyncTwins):
         encoded = codec.encode_outcomes(list(outcomes))
         status = ActionsStatus.from_outcomes(outcomes)
         with self._lock:
-            row = self._history.get(entity_id, {}).get(version)
-            if row is None:
+            entity = self._entities.get(entity_id)
+            row = None if entity is None else entity.history.get(version)
+            if entity is None or row is None:
                 raise transition_not_found(entity_id, version)
-            self._history[entity_id][version] = (*row[:10], status.value, encoded, row[12])
+            entity.history[version] = row = (*row[:10], status.value, encoded, row[12])
             self._pending.pop((entity_id, version), None)
-            return self._transition(entity_id, self._history[entity_id][version])
+            return self._transition(entity_id, row)
 
     def pending_action_records(
         self, *, machine: str | None = None, before: datetime | None = None, limit: int = 100
     ) -> list[TransitionRecord]:
         check_limit(limit)
         with self._lock:
-            rows = [(eid, self._history[eid][version]) for eid, version in self._pending]
+            rows = [(eid, self._entities[eid].history[version]) for eid, version in self._pending]
             rows = [
                 (eid, row)
                 for eid, row in rows
@@ -367,6 +391,5 @@ class InMemoryStateStore(AsyncTwins):
         """Forget every entity and all history."""
         with self._lock:
             self._entities.clear()
-            self._history.clear()
             self._idempotency.clear()
             self._pending.clear()

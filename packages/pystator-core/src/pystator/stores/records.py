@@ -13,7 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pystator.actions.result import ActionStatus
-from pystator.stores._fastinit import fast_frozen_init
+from pystator.stores._fastinit import fast_frozen_init, fast_frozen_init_checked
 
 if TYPE_CHECKING:
     from pystator.actions.result import ActionResult
@@ -192,7 +192,24 @@ class TransitionRecord:
         return action_idempotency_key(self.machine, self.entity_id, self.version, index)
 
 
-@fast_frozen_init
+# A commit for which ``TransitionCommit.__post_init__`` finds nothing to refuse or convert: its
+# ``__init__`` tests this on its arguments and runs the careful checks only when it does not hold.
+_WELL_FORMED_COMMIT = """
+type(entity_id) is str and entity_id
+and type(machine) is str
+and type(to_state) is str and to_state
+and type(trigger) is str
+and (from_state is None or (type(from_state) is str and from_state))
+and (expected_version is None or (type(expected_version) is int and expected_version >= 0))
+and type(context) is dict and type(context_changes) is dict and type(metadata) is dict
+and type(actions) is tuple and (not actions or all(type(a) is _PlannedAction for a in actions))
+and (event_id is None or (type(event_id) is str and event_id))
+and (idempotency_key is None or (type(idempotency_key) is str and idempotency_key))
+and (timestamp is None or timestamp.tzinfo is not None)
+"""
+
+
+@fast_frozen_init_checked(_WELL_FORMED_COMMIT, _PlannedAction=PlannedAction)
 @dataclass(frozen=True, slots=True)
 class TransitionCommit:
     """Everything one atomic transition write needs.
@@ -218,27 +235,8 @@ class TransitionCommit:
     timestamp: datetime | None = None
 
     def __post_init__(self) -> None:
-        # One cheap test for the common well-formed commit; the careful checks name what is wrong.
-        if not (
-            type(self.entity_id) is str
-            and self.entity_id
-            and type(self.machine) is str
-            and type(self.to_state) is str
-            and self.to_state
-            and type(self.trigger) is str
-            and (self.from_state is None or (type(self.from_state) is str and self.from_state))
-            and (
-                self.expected_version is None
-                or (type(self.expected_version) is int and self.expected_version >= 0)
-            )
-            and type(self.context) is dict
-            and type(self.context_changes) is dict
-            and type(self.metadata) is dict
-            and type(self.actions) is tuple
-            and (self.event_id is None or (type(self.event_id) is str and self.event_id))
-            and (self.idempotency_key is None or (type(self.idempotency_key) is str and self.idempotency_key))
-        ):
-            self._check_fields()
+        # ``__init__`` skips this for a commit matching ``_WELL_FORMED_COMMIT`` (it would pass).
+        self._check_fields()
         if self.actions and not all(type(a) is PlannedAction for a in self.actions):
             raise ValueError("TransitionCommit.actions: expected a tuple of PlannedAction")
         if self.timestamp is not None and self.timestamp.tzinfo is None:

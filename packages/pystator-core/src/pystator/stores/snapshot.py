@@ -16,7 +16,15 @@ from typing import Any
 
 from pystator.stores import codec
 
-__all__ = ["EMPTY", "Flat", "Frozen", "flat_copy", "freeze", "freeze_object", "thaw", "thaw_object"]
+__all__ = [
+    "EMPTY",
+    "Flat",
+    "Frozen",
+    "freeze",
+    "freeze_object",
+    "thaw",
+    "thaw_object",
+]
 
 Frozen = str | dict[str, Any] | list[Any]
 """A stored JSON value: a private deep copy, or JSON text for a value that needed encoding."""
@@ -83,25 +91,6 @@ class Flat(dict):  # type: ignore[type-arg]
 EMPTY: Frozen = Flat()  # the frozen empty mapping, shared: never handed out, ``thaw`` copies
 
 
-def flat_copy(value: Any) -> dict[str, Any] | None:
-    """A copy of a dict of ``str`` keys to JSON scalars (its shallow copy is a deep one), else None.
-
-    For a caller that keeps whether the copy is flat itself: ``Flat`` marks it in the value, at the
-    cost of building a dict subclass, three times a plain copy.
-    """
-    if type(value) is not dict:
-        return None
-    for key, item in value.items():
-        kind = type(item)
-        if type(key) is not str:
-            return None
-        if not (kind is str or kind is int or kind is bool or item is None) and (
-            kind is not float or item - item != 0.0
-        ):
-            return None
-    return value.copy()
-
-
 def freeze(value: Any, *, field: str) -> Frozen:
     """A private copy of the JSON value ``value`` (a ``StoreError`` naming the path when it is not JSON)."""
     if type(value) is dict:
@@ -114,21 +103,44 @@ def freeze(value: Any, *, field: str) -> Frozen:
     return codec.encode_json(value, field=field)
 
 
+def _freeze_nested(value: dict[Any, Any]) -> Frozen | None:
+    """``freeze_object`` of a non-empty dict whose values are JSON scalars or flat dicts, else None.
+
+    One pass for the common shapes (a context_changes is ``{key: {"before": old, "after": new}}``),
+    without the general copy's recursion; None sends any other value to ``freeze_object``.
+    """
+    copy: dict[str, Any] | None = None
+    for key, item in value.items():
+        kind = type(item)
+        if type(key) is not str:
+            return None
+        if (kind is str or kind is int or kind is bool or item is None) or (
+            kind is float and item - item == 0.0
+        ):
+            continue
+        if kind is not dict:
+            return None
+        for inner_key, inner in item.items():
+            inner_kind = type(inner)
+            if type(inner_key) is not str or (
+                not (inner_kind is str or inner_kind is int or inner_kind is bool or inner is None)
+                and (inner_kind is not float or inner - inner != 0.0)
+            ):
+                return None
+        if copy is None:
+            copy = value.copy()
+        copy[key] = item.copy()
+    return Flat(value) if copy is None else copy
+
+
 def freeze_object(value: Any, field: str) -> Frozen:
     """``freeze`` for a mapping column (a context, metadata); empty mappings share one value."""
     if type(value) is dict:
         if not value:
             return EMPTY
-        for key, item in value.items():
-            kind = type(item)
-            if type(key) is not str:
-                break
-            if not (kind is str or kind is int or kind is bool or item is None) and (
-                kind is not float or item - item != 0.0
-            ):
-                break
-        else:
-            return Flat(value)
+        frozen = _freeze_nested(value)
+        if frozen is not None:
+            return frozen
         try:
             return _copy_dict(value, 0)
         except _NotPlain:
